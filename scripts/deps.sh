@@ -1,0 +1,34 @@
+#!/bin/bash
+# Install the Debian packages ksm-ext needs to build and test, if missing.
+# Idempotent and silent when everything is present; needs root otherwise.
+set -euo pipefail
+pkgs=(
+	make gcc libc6-dev pkg-config git
+	clang-19 llvm-19 libelf-dev zlib1g-dev libcap-dev
+	libcriterion-dev libncurses-dev
+	linux-source-6.12 pahole bc bison flex libssl-dev cpio xz-utils kmod perl python3
+	qemu-system-x86 busybox-static
+	jq tmux procps
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists; refresh once, then install.
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/ksm-ext-apt.log 2>&1; then
+	apt-get update -qq >>/tmp/ksm-ext-apt.log 2>&1
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/ksm-ext-apt.log 2>&1 || {
+		echo "deps: apt-get install failed, see /tmp/ksm-ext-apt.log" >&2
+		tail -5 /tmp/ksm-ext-apt.log >&2
+		exit 1
+	}
+fi

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* /sys/kernel/mm/ksm: read, parse and write KSM's knobs and counters. */
+#ifndef KSM_EXT_SYSFS_H
+#define KSM_EXT_SYSFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KSM_SYSFS_DIR "/sys/kernel/mm/ksm"
+
+/* Parse one sysfs value ("123\n"); 0 or -EINVAL. */
+int ksm_parse_u64(const char *text, uint64_t *out);
+int ksm_parse_s64(const char *text, int64_t *out);
+/* Parse a selector such as "[none] scan-time" into the bracketed word. */
+int ksm_parse_selector(const char *text, char *out, size_t out_len);
+
+/* Read/write a file under @dir (KSM_SYSFS_DIR in production, a fixture dir
+ * in tests); 0 or -errno. */
+int ksm_sysfs_read_str(const char *dir, const char *name, char *buf, size_t len);
+int ksm_sysfs_read_u64(const char *dir, const char *name, uint64_t *out);
+int ksm_sysfs_write_str(const char *dir, const char *name, const char *val);
+int ksm_sysfs_write_u64(const char *dir, const char *name, uint64_t val);
+
+/* The counters KSM exposes; a file the kernel lacks reads as missing. */
+struct ksm_sysfs_stats {
+	uint64_t run, pages_to_scan, sleep_millisecs;
+	uint64_t pages_shared, pages_sharing, pages_unshared, pages_volatile;
+	uint64_t pages_scanned, pages_skipped, full_scans, ksm_zero_pages;
+	uint64_t stable_node_chains, stable_node_dups;
+	int64_t general_profit;
+	char advisor_mode[32];	/* "" when missing */
+	char ext_policy[64];	/* ksm_ext policy name, "" when missing */
+	uint32_t missing;	/* bit per KSM_STAT_* not readable */
+};
+
+enum {
+	KSM_STAT_PAGES_SCANNED = 1u << 0,	/* >= 6.7 */
+	KSM_STAT_PAGES_SKIPPED = 1u << 1,	/* >= 6.7 */
+	KSM_STAT_ZERO_PAGES = 1u << 2,		/* >= 6.1 */
+	KSM_STAT_GENERAL_PROFIT = 1u << 3,	/* >= 6.1 */
+	KSM_STAT_ADVISOR = 1u << 4,		/* >= 6.9 */
+	KSM_STAT_EXT_POLICY = 1u << 5,		/* ksm_ext kernels */
+};
+
+/* 0, or -errno when KSM itself (run, pages_sharing) is unreadable. */
+int ksm_sysfs_read_stats(const char *dir, struct ksm_sysfs_stats *st);
+
+#endif /* KSM_EXT_SYSFS_H */

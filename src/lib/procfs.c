@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Find "key" at the start of a line and return what follows it. */
+static const char *line_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, klen))
+			return p + klen;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static int value_u64(const char *text, const char *key, uint64_t *out)
+{
+	const char *v = line_value(text, key);
+	char *end;
+
+	if (!v)
+		return -ENOENT;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (!isdigit((unsigned char)*v))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	if (errno || (*end && !isspace((unsigned char)*end)))
+		return -EINVAL;
+	return 0;
+}
+
+static int value_bool(const char *text, const char *key, bool *out)
+{
+	const char *v = line_value(text, key);
+
+	if (!v)
+		return -ENOENT;
+	while (*v == ' ')
+		v++;
+	if (!strncmp(v, "yes", 3))
+		*out = true;
+	else if (!strncmp(v, "no", 2))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int parse_ksm_stat(const char *text, struct proc_ksm_stat *out)
+{
+	const char *v;
+	char *end;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	/* ksm_rmap_items is the one field every kernel with the file has. */
+	err = value_u64(text, "ksm_rmap_items ", &out->rmap_items);
+	if (err)
+		return err == -ENOENT ? -EINVAL : err;
+	if ((err = value_u64(text, "ksm_zero_pages ", &out->zero_pages)) && err != -ENOENT)
+		return err;
+	if ((err = value_u64(text, "ksm_merging_pages ", &out->merging_pages)) && err != -ENOENT)
+		return err;
+	v = line_value(text, "ksm_process_profit ");
+	if (v) {
+		errno = 0;
+		out->process_profit = strtoll(v, &end, 10);
+		if (errno || end == v || (*end && !isspace((unsigned char)*end)))
+			return -EINVAL;
+	}
+	if ((err = value_bool(text, "ksm_merge_any:", &out->merge_any)) && err != -ENOENT)
+		return err;
+	if ((err = value_bool(text, "ksm_mergeable:", &out->mergeable)) && err != -ENOENT)
+		return err;
+	return 0;
+}
+
+static int psi_line(const char *line, double *a10, double *a60, double *a300,
+		    uint64_t *total)
+{
+	if (!line)
+		return -EINVAL;
+	if (sscanf(line, " avg10=%lf avg60=%lf avg300=%lf total=%" SCNu64,
+		   a10, a60, a300, total) != 4)
+		return -EINVAL;
+	return 0;
+}
+
+int parse_psi_memory(const char *text, struct psi_memory *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (psi_line(line_value(text, "some"), &out->some_avg10,
+		     &out->some_avg60, &out->some_avg300, &out->some_total_us))
+		return -EINVAL;
+	/* "full" appeared after "some" (5.2 vs 4.20); tolerate its absence. */
+	if (line_value(text, "full") &&
+	    psi_line(line_value(text, "full"), &out->full_avg10,
+		     &out->full_avg60, &out->full_avg300, &out->full_total_us))
+		return -EINVAL;
+	return 0;
+}
+
+int parse_meminfo_available(const char *text, uint64_t *bytes)
+{
+	const char *v = line_value(text, "MemAvailable:");
+	uint64_t kb;
+	char *end;
+
+	if (!v)
+		return -ENOENT;
+	while (*v == ' ')
+		v++;
+	if (!isdigit((unsigned char)*v))
+		return -EINVAL;
+	errno = 0;
+	kb = strtoull(v, &end, 10);
+	if (errno || strncmp(end, " kB", 3))
+		return -EINVAL;
+	*bytes = kb * 1024;
+	return 0;
+}
+
+int parse_pid_stat_cpu(const char *text, uint64_t *ticks, char *comm,
+		       size_t comm_len)
+{
+	/* comm may hold spaces and ')': it ends at the last ')'. */
+	const char *open = strchr(text, '('), *close = strrchr(text, ')');
+	unsigned long long utime, stime;
+	size_t n;
+
+	if (!open || !close || close < open)
+		return -EINVAL;
+	if (comm && comm_len) {
+		n = close - open - 1;
+		if (n >= comm_len)
+			n = comm_len - 1;
+		memcpy(comm, open + 1, n);
+		comm[n] = '\0';
+	}
+	/* After ") " come fields 3..: state ppid pgrp session tty_nr tpgid
+	 * flags minflt cminflt majflt cmajflt utime stime. */
+	if (sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &utime, &stime) != 2)
+		return -EINVAL;
+	*ticks = utime + stime;
+	return 0;
+}
+
+int procfs_read(const char *path, char *buf, size_t len)
+{
+	size_t used = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (len < 1)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (used < len - 1) {
+		n = read(fd, buf + used, len - 1 - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		used += n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	return err;
+}
+
+int procfs_read_ksm_stat(pid_t pid, struct proc_ksm_stat *out)
+{
+	char path[64], buf[512];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)pid);
+	err = procfs_read(path, buf, sizeof(buf));
+	return err ? err : parse_ksm_stat(buf, out);
+}
+
+int procfs_read_psi_memory(struct psi_memory *out)
+{
+	char buf[256];
+	int err = procfs_read("/proc/pressure/memory", buf, sizeof(buf));
+
+	return err ? err : parse_psi_memory(buf, out);
+}
+
+int procfs_read_mem_available(uint64_t *bytes)
+{
+	char buf[4096];
+	int err = procfs_read("/proc/meminfo", buf, sizeof(buf));
+
+	return err ? err : parse_meminfo_available(buf, bytes);
+}
+
+int procfs_task_cpu_ns(pid_t pid, uint64_t *ns)
+{
+	char path[64], buf[1024];
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	err = procfs_read(path, buf, sizeof(buf));
+	if (!err)
+		err = parse_pid_stat_cpu(buf, &ticks, NULL, 0);
+	if (err)
+		return err;
+	*ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	return 0;
+}
+
+static long stat_ppid(const char *stat_text)
+{
+	const char *close = strrchr(stat_text, ')');
+	long ppid;
+
+	if (!close || sscanf(close + 1, " %*c %ld", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+pid_t procfs_find_ksmd(void)
+{
+	char path[64], buf[512], comm[32];
+	struct dirent *de;
+	pid_t found = -ESRCH;
+	uint64_t ticks;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	/* Kernel threads are started early: ksmd has a small PID. */
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if (procfs_read(path, buf, sizeof(buf)) ||
+		    parse_pid_stat_cpu(buf, &ticks, comm, sizeof(comm)))
+			continue;
+		/* A user process may call itself ksmd; kthreadd (2) is
+		 * the parent of every kernel thread. */
+		if (!strcmp(comm, "ksmd") && stat_ppid(buf) == 2) {
+			found = pid;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* /proc parsers: per-process KSM figures, PSI, MemAvailable, task CPU time.
+ * The parse_* functions are pure (text in, struct out) for unit tests. */
+#ifndef KSM_EXT_PROCFS_H
+#define KSM_EXT_PROCFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* /proc/PID/ksm_stat (Linux >= 6.1; later fields appeared one by one). */
+struct proc_ksm_stat {
+	uint64_t rmap_items;
+	uint64_t zero_pages;
+	uint64_t merging_pages;
+	int64_t process_profit;
+	bool merge_any;		/* prctl(PR_SET_MEMORY_MERGE) */
+	bool mergeable;		/* has a VM_MERGEABLE area */
+};
+
+/* /proc/pressure/memory, "some" and "full" lines. */
+struct psi_memory {
+	double some_avg10, some_avg60, some_avg300;
+	double full_avg10, full_avg60, full_avg300;
+	uint64_t some_total_us, full_total_us;
+};
+
+int parse_ksm_stat(const char *text, struct proc_ksm_stat *out);
+int parse_psi_memory(const char *text, struct psi_memory *out);
+/* MemAvailable from /proc/meminfo text, in bytes. */
+int parse_meminfo_available(const char *text, uint64_t *bytes);
+/* utime+stime from /proc/PID/stat text, in clock ticks; comm is copied. */
+int parse_pid_stat_cpu(const char *text, uint64_t *ticks, char *comm,
+		       size_t comm_len);
+
+/* Read a whole small /proc file into buf (NUL-terminated); 0 or -errno. */
+int procfs_read(const char *path, char *buf, size_t len);
+int procfs_read_ksm_stat(pid_t pid, struct proc_ksm_stat *out);
+int procfs_read_psi_memory(struct psi_memory *out);
+int procfs_read_mem_available(uint64_t *bytes);
+/* CPU time of a task in nanoseconds from /proc/PID/stat. */
+int procfs_task_cpu_ns(pid_t pid, uint64_t *ns);
+/* PID of the ksmd kernel thread, or -ESRCH. */
+pid_t procfs_find_ksmd(void);
+
+#endif /* KSM_EXT_PROCFS_H */

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "stats_read.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+const char *const stats_map_names[5] = {
+	"counters", "scan_state", "scans", "procs", "cgroups",
+};
+
+static const char *const counter_names[KSM_EXT_NR_COUNTERS] = {
+	[KSM_EXT_MERGE_PAIR] = "merge_pair",
+	[KSM_EXT_MERGE_STABLE] = "merge_stable",
+	[KSM_EXT_MERGE_ZERO] = "merge_zero",
+	[KSM_EXT_MERGE_FAIL_PAIR] = "merge_fail_pair",
+	[KSM_EXT_MERGE_FAIL_STABLE] = "merge_fail_stable",
+	[KSM_EXT_MERGE_FAIL_ZERO] = "merge_fail_zero",
+	[KSM_EXT_UNMERGE_RMAP] = "unmerge_rmap",
+	[KSM_EXT_KSM_PAGE_REMOVED] = "ksm_page_removed",
+	[KSM_EXT_MM_ENTER] = "mm_enter",
+	[KSM_EXT_MM_EXIT] = "mm_exit",
+	[KSM_EXT_SCAN_START] = "scan_start",
+	[KSM_EXT_SCAN_END] = "scan_end",
+	[KSM_EXT_ADVISOR] = "advisor",
+};
+
+const char *stats_counter_name(enum ksm_ext_counter idx)
+{
+	return (unsigned int)idx < KSM_EXT_NR_COUNTERS ? counter_names[idx] : "?";
+}
+
+int stats_open(const char *dir, struct stats_maps *m)
+{
+	int *fds[] = { &m->counters, &m->scan_state, &m->scans, &m->procs,
+		       &m->cgroups };
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < 5; i++)
+		*fds[i] = -1;
+	for (i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, stats_map_names[i]);
+		*fds[i] = bpf_obj_get(path);
+		if (*fds[i] < 0) {
+			err = -errno;
+			stats_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void stats_close(struct stats_maps *m)
+{
+	int *fds[] = { &m->counters, &m->scan_state, &m->scans, &m->procs,
+		       &m->cgroups };
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+void stats_sum_percpu(const struct ksm_ext_counters *percpu, int ncpus,
+		      struct ksm_ext_counters *out)
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < KSM_EXT_NR_COUNTERS; i++)
+			out->v[i] += percpu[cpu].v[i];
+}
+
+int stats_read_counters(const struct stats_maps *m, struct ksm_ext_counters *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct ksm_ext_counters *percpu;
+	__u32 key = 0;
+	int err = 0;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->counters, &key, percpu))
+		err = -errno;
+	else
+		stats_sum_percpu(percpu, ncpus, out);
+	free(percpu);
+	return err;
+}
+
+int stats_read_state(const struct stats_maps *m, struct ksm_ext_scan_state *out)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(m->scan_state, &key, out) ? -errno : 0;
+}
+
+static int scan_cmp(const void *a, const void *b)
+{
+	const struct ksm_ext_scan *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+size_t stats_order_scans(struct ksm_ext_scan *slots, size_t n)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		/* A slot being rewritten has seq 0; one left from a reader's
+		 * torn copy would sit in the wrong slot. */
+		if (!slots[i].seq || slots[i].seq % KSM_EXT_SCAN_RING != i % KSM_EXT_SCAN_RING)
+			continue;
+		if (slots[i].end_ns < slots[i].start_ns)
+			continue;
+		slots[kept++] = slots[i];
+	}
+	qsort(slots, kept, sizeof(*slots), scan_cmp);
+	return kept;
+}
+
+int stats_read_scans(const struct stats_maps *m, struct ksm_ext_scan *out)
+{
+	__u32 i;
+
+	for (i = 0; i < KSM_EXT_SCAN_RING; i++)
+		if (bpf_map_lookup_elem(m->scans, &i, &out[i]))
+			return -errno;
+	return (int)stats_order_scans(out, KSM_EXT_SCAN_RING);
+}
+
+void stats_scan_rates(const struct ksm_ext_scan *s, struct scan_rates *out)
+{
+	uint64_t dur_ns = s->end_ns - s->start_ns;
+
+	memset(out, 0, sizeof(*out));
+	out->duration_s = dur_ns / 1e9;
+	if (dur_ns) {
+		out->pages_per_s = s->pages_visited / out->duration_s;
+		out->ksmd_cpu_pct = 100.0 * s->ksmd_cpu_ns / dur_ns;
+	}
+	if (s->pages_visited) {
+		out->merges_per_kpage = 1000.0 * s->merges / s->pages_visited;
+		out->cpu_ns_per_page = (double)s->ksmd_cpu_ns / s->pages_visited;
+	}
+}
+
+/*
+ * Walk a hash map with get_next_key into an array of rows of @stride bytes,
+ * the key at offset 0 and the value at @val_off.  Returns the row count.
+ */
+static int read_rows(int fd, size_t key_size, size_t val_off, size_t stride,
+		     void **out)
+{
+	size_t n = 0, cap = 64;
+	char key[8], next[8];
+	char *rows, *tmp;
+	void *prev = NULL;
+
+	rows = calloc(cap, stride);
+	if (!rows)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (n == cap) {
+			cap *= 2;
+			tmp = realloc(rows, cap * stride);
+			if (!tmp) {
+				free(rows);
+				return -ENOMEM;
+			}
+			rows = tmp;
+		}
+		/* A row evicted between the two calls is simply skipped. */
+		if (bpf_map_lookup_elem(fd, key, rows + n * stride + val_off))
+			continue;
+		memcpy(rows + n * stride, key, key_size);
+		n++;
+	}
+	*out = rows;
+	return (int)n;
+}
+
+int stats_read_procs(const struct stats_maps *m, struct stats_proc_row **rows)
+{
+	return read_rows(m->procs, sizeof(rows[0]->tgid),
+			 offsetof(struct stats_proc_row, v), sizeof(**rows),
+			 (void **)rows);
+}
+
+int stats_read_cgroups(const struct stats_maps *m, struct stats_cgroup_row **rows)
+{
+	return read_rows(m->cgroups, sizeof(rows[0]->id),
+			 offsetof(struct stats_cgroup_row, v), sizeof(**rows),
+			 (void **)rows);
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct stats_proc_row *x = a, *y = b;
+
+	if (x->v.merges != y->v.merges)
+		return x->v.merges > y->v.merges ? -1 : 1;
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+void stats_sort_procs(struct stats_proc_row *rows, size_t n)
+{
+	qsort(rows, n, sizeof(*rows), proc_cmp);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KSM_LOADER_H
+#define KSM_LOADER_H
+
+#include <stdbool.h>
+
+/* Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct loader_opts {
+	bool verbose;
+	bool json;
+	int scans;		/* full scans to show */
+	const char *pin_dir;	/* KSM_EXT_STATS_DIR unless overridden */
+};
+
+int cmd_stats_start(const struct loader_opts *o);
+int cmd_stats_stop(const struct loader_opts *o);
+int cmd_stats_show(const struct loader_opts *o);
+
+/* pin.c: bpffs and pin directory handling. */
+int ensure_bpffs(const char *dir);
+int remove_pin_dir(const char *dir);
+bool path_exists(const char *path);
+
+/* Checks that print their own one-line error; 0 when fine. */
+int require_root(void);
+int require_ksm_tracepoints(bool *has_advisor);
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ksm-loader stats start|stop|show */
+#include "loader.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+
+#include "json_out.h"
+#include "ksm_stats.skel.h"
+#include "stats_read.h"
+
+static int pin_all(struct ksm_stats *skel, const char *dir)
+{
+	char path[PATH_MAX];
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		err = bpf_map__pin(map, path);
+		if (err) {
+			fprintf(stderr, "ksm-loader: pinning map %s at %s: %s\n",
+				bpf_map__name(map), path, strerror(-err));
+			return err;
+		}
+	}
+	/* Pinned links keep the programs attached after we exit; unpinning
+	 * them (stats stop) detaches. */
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			fprintf(stderr, "ksm-loader: attaching %s: %s\n",
+				bpf_program__name(prog), strerror(-err));
+			return err;
+		}
+		snprintf(path, sizeof(path), "%s/link_%s", dir, bpf_program__name(prog));
+		err = bpf_link__pin(link, path);
+		bpf_link__destroy(link);
+		if (err) {
+			fprintf(stderr, "ksm-loader: pinning link at %s: %s\n",
+				path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int cmd_stats_start(const struct loader_opts *o)
+{
+	struct ksm_stats *skel = NULL;
+	bool has_advisor;
+	int err, ret = EXIT_FAIL;
+
+	if (require_root() || require_ksm_tracepoints(&has_advisor))
+		return EXIT_FAIL;
+	if (ensure_bpffs(o->pin_dir))
+		return EXIT_FAIL;
+	if (mkdir(o->pin_dir, 0700)) {
+		if (errno == EEXIST)
+			fprintf(stderr, "ksm-loader: stats are already running (pinned at %s); 'ksm-loader stats stop' first\n",
+				o->pin_dir);
+		else
+			fprintf(stderr, "ksm-loader: cannot create %s: %s\n",
+				o->pin_dir, strerror(errno));
+		return EXIT_FAIL;
+	}
+
+	skel = ksm_stats__open();
+	if (!skel) {
+		fprintf(stderr, "ksm-loader: opening the stats BPF object: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	if (!has_advisor)
+		bpf_program__set_autoload(skel->progs.ksm_advisor, false);
+	err = ksm_stats__load(skel);
+	if (err) {
+		fprintf(stderr, "ksm-loader: loading the stats BPF programs: %s (run with -v for the verifier log)\n",
+			strerror(-err));
+		goto cleanup;
+	}
+	if (pin_all(skel, o->pin_dir))
+		goto cleanup;
+	if (!o->json)
+		printf("ksm-loader: stats running, pinned at %s%s\n", o->pin_dir,
+		       has_advisor ? "" : " (no ksm_advisor tracepoint on this kernel)");
+	ret = EXIT_OK;
+cleanup:
+	if (ret != EXIT_OK)
+		remove_pin_dir(o->pin_dir);
+	ksm_stats__destroy(skel);
+	return ret;
+}
+
+int cmd_stats_stop(const struct loader_opts *o)
+{
+	int err;
+
+	if (require_root())
+		return EXIT_FAIL;
+	if (!path_exists(o->pin_dir)) {
+		fprintf(stderr, "ksm-loader: stats are not running (nothing pinned at %s)\n", o->pin_dir);
+		return EXIT_FAIL;
+	}
+	err = remove_pin_dir(o->pin_dir);
+	if (err) {
+		fprintf(stderr, "ksm-loader: removing %s: %s\n", o->pin_dir, strerror(-err));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static void show_text(const struct ksm_ext_counters *c, const struct ksm_ext_scan *scans,
+		      int nscans, int want, struct stats_proc_row *procs, int nprocs,
+		      struct stats_cgroup_row *cgs, int ncgs)
+{
+	struct scan_rates r;
+	int i;
+
+	printf("merges        pair %" PRIu64 "  stable %" PRIu64 "  zero %" PRIu64 "\n",
+	       (uint64_t)c->v[KSM_EXT_MERGE_PAIR], (uint64_t)c->v[KSM_EXT_MERGE_STABLE],
+	       (uint64_t)c->v[KSM_EXT_MERGE_ZERO]);
+	printf("merge fails   pair %" PRIu64 "  stable %" PRIu64 "  zero %" PRIu64 "\n",
+	       (uint64_t)c->v[KSM_EXT_MERGE_FAIL_PAIR], (uint64_t)c->v[KSM_EXT_MERGE_FAIL_STABLE],
+	       (uint64_t)c->v[KSM_EXT_MERGE_FAIL_ZERO]);
+	printf("unmerged      %" PRIu64 " sharers with %" PRIu64 " KSM pages removed\n",
+	       (uint64_t)c->v[KSM_EXT_UNMERGE_RMAP], (uint64_t)c->v[KSM_EXT_KSM_PAGE_REMOVED]);
+	printf("mm            enter %" PRIu64 "  exit %" PRIu64 "\n",
+	       (uint64_t)c->v[KSM_EXT_MM_ENTER], (uint64_t)c->v[KSM_EXT_MM_EXIT]);
+	printf("full scans    started %" PRIu64 "  completed %" PRIu64 "  advisor decisions %" PRIu64 "\n",
+	       (uint64_t)c->v[KSM_EXT_SCAN_START], (uint64_t)c->v[KSM_EXT_SCAN_END],
+	       (uint64_t)c->v[KSM_EXT_ADVISOR]);
+
+	printf("\n%8s %10s %9s %8s %8s %7s %9s\n", "scan", "duration_s", "pages",
+	       "merges", "cpu_ms", "cpu%", "merges/1k");
+	for (i = nscans > want ? nscans - want : 0; i < nscans; i++) {
+		stats_scan_rates(&scans[i], &r);
+		printf("%8" PRIu64 " %10.3f %9" PRIu64 " %8" PRIu64 " %8.1f %7.1f %9.2f\n",
+		       (uint64_t)scans[i].seq, r.duration_s, (uint64_t)scans[i].pages_visited,
+		       (uint64_t)scans[i].merges, scans[i].ksmd_cpu_ns / 1e6,
+		       r.ksmd_cpu_pct, r.merges_per_kpage);
+	}
+	if (!nscans)
+		printf("%8s (no full scan completed since the stats started)\n", "-");
+
+	printf("\n%8s %-16s %10s %8s %8s %s\n", "pid", "comm", "merges", "unmerges",
+	       "fails", "cgroup");
+	for (i = 0; i < nprocs; i++)
+		printf("%8u %-16.16s %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %" PRIu64 "%s\n",
+		       procs[i].tgid, procs[i].v.comm, (uint64_t)procs[i].v.merges,
+		       (uint64_t)procs[i].v.unmerges, (uint64_t)procs[i].v.merge_fails,
+		       (uint64_t)procs[i].v.cgroup_id, procs[i].v.exited ? " (exited)" : "");
+
+	printf("\n%12s %10s %8s %8s\n", "cgroup_id", "merges", "unmerges", "fails");
+	for (i = 0; i < ncgs; i++)
+		printf("%12" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+		       (uint64_t)cgs[i].id, (uint64_t)cgs[i].v.merges,
+		       (uint64_t)cgs[i].v.unmerges, (uint64_t)cgs[i].v.merge_fails);
+}
+
+static void show_json(const struct ksm_ext_counters *c, const struct ksm_ext_scan *scans,
+		      int nscans, int want, struct stats_proc_row *procs, int nprocs,
+		      struct stats_cgroup_row *cgs, int ncgs)
+{
+	struct scan_rates r;
+	int i;
+
+	printf("{\"counters\":{");
+	for (i = 0; i < KSM_EXT_NR_COUNTERS; i++)
+		printf("%s\"%s\":%" PRIu64, i ? "," : "", stats_counter_name(i),
+		       (uint64_t)c->v[i]);
+	printf("},\"scans\":[");
+	for (i = nscans > want ? nscans - want : 0; i < nscans; i++) {
+		const struct ksm_ext_scan *s = &scans[i];
+
+		stats_scan_rates(s, &r);
+		printf("%s{\"seq\":%" PRIu64 ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
+		       ",\"duration_s\":%.6f,\"pages_visited\":%" PRIu64 ",\"merges\":%" PRIu64
+		       ",\"merge_fails\":%" PRIu64 ",\"ksmd_cpu_ns\":%" PRIu64
+		       ",\"ksmd_cpu_pct\":%.2f,\"merges_per_kpage\":%.3f}",
+		       i > (nscans > want ? nscans - want : 0) ? "," : "",
+		       (uint64_t)s->seq, (uint64_t)s->start_ns, (uint64_t)s->end_ns,
+		       r.duration_s, (uint64_t)s->pages_visited, (uint64_t)s->merges,
+		       (uint64_t)s->merge_fails, (uint64_t)s->ksmd_cpu_ns,
+		       r.ksmd_cpu_pct, r.merges_per_kpage);
+	}
+	printf("],\"procs\":[");
+	for (i = 0; i < nprocs; i++) {
+		printf("%s{\"pid\":%u,\"comm\":", i ? "," : "", procs[i].tgid);
+		json_print_str(stdout, procs[i].v.comm);
+		printf(",\"merges\":%" PRIu64 ",\"unmerges\":%" PRIu64 ",\"merge_fails\":%" PRIu64
+		       ",\"cgroup_id\":%" PRIu64 ",\"exited\":%s}",
+		       (uint64_t)procs[i].v.merges, (uint64_t)procs[i].v.unmerges,
+		       (uint64_t)procs[i].v.merge_fails, (uint64_t)procs[i].v.cgroup_id,
+		       procs[i].v.exited ? "true" : "false");
+	}
+	printf("],\"cgroups\":[");
+	for (i = 0; i < ncgs; i++)
+		printf("%s{\"cgroup_id\":%" PRIu64 ",\"merges\":%" PRIu64 ",\"unmerges\":%" PRIu64
+		       ",\"merge_fails\":%" PRIu64 "}", i ? "," : "", (uint64_t)cgs[i].id,
+		       (uint64_t)cgs[i].v.merges, (uint64_t)cgs[i].v.unmerges,
+		       (uint64_t)cgs[i].v.merge_fails);
+	printf("]}\n");
+}
+
+int cmd_stats_show(const struct loader_opts *o)
+{
+	struct ksm_ext_scan scans[KSM_EXT_SCAN_RING];
+	struct stats_cgroup_row *cgs = NULL;
+	struct stats_proc_row *procs = NULL;
+	struct ksm_ext_counters c;
+	struct stats_maps m;
+	int nscans = 0, nprocs = 0, ncgs = 0, err, ret = EXIT_FAIL;
+
+	err = stats_open(o->pin_dir, &m);
+	if (err) {
+		if (err == -ENOENT)
+			fprintf(stderr, "ksm-loader: stats are not running (nothing pinned at %s); 'ksm-loader stats start' first\n",
+				o->pin_dir);
+		else
+			fprintf(stderr, "ksm-loader: opening the stats maps at %s: %s\n",
+				o->pin_dir, strerror(-err));
+		return EXIT_FAIL;
+	}
+	err = stats_read_counters(&m, &c);
+	if (!err)
+		err = nscans = stats_read_scans(&m, scans);
+	if (err >= 0)
+		err = nprocs = stats_read_procs(&m, &procs);
+	if (err >= 0)
+		err = ncgs = stats_read_cgroups(&m, &cgs);
+	if (err < 0) {
+		fprintf(stderr, "ksm-loader: reading the stats maps: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	stats_sort_procs(procs, nprocs);
+	if (o->json)
+		show_json(&c, scans, nscans, o->scans, procs, nprocs, cgs, ncgs);
+	else
+		show_text(&c, scans, nscans, o->scans, procs, nprocs, cgs, ncgs);
+	ret = EXIT_OK;
+cleanup:
+	free(procs);
+	free(cgs);
+	stats_close(&m);
+	return ret;
+}

@@ -1,0 +1,91 @@
+# Helpers for host tests (sourced).  A host test runs on the real KSM of the
+# running kernel; it skips (exit 77, reason on the last line) when it cannot,
+# and restores every /sys/kernel/mm/ksm value it changed, even on failure.
+set -u
+KSM=/sys/kernel/mm/ksm
+BUILD=${BUILD:-build}
+BIN=$BUILD/bin
+BPFTOOL=$BUILD/toolchain/sbin/bpftool
+# Our own pin directory, so an operator's running stats are left alone.
+PIN=/sys/fs/bpf/ksm_ext/test-$$
+TMP=$(mktemp -d /tmp/ksm-ext-test.XXXXXX)
+_saved=$TMP/ksm-saved
+_pids=()
+
+skip() { echo "$*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+log() { echo "[$(date +%T)] $*"; }
+
+require_root_ksm() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	[ -w $KSM/run ] || skip "no KSM on this kernel ($KSM/run missing)"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF (/sys/kernel/btf/vmlinux)"
+	"$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+		grep -q "'btf_trace_ksm_start_scan'" ||
+		skip "kernel has no KSM tracepoints (Linux >= 6.7 needed)"
+}
+
+# Knobs a test may change; run is restored last so ksmd resumes (or stays
+# stopped) only once everything else is back.
+_knobs="pages_to_scan sleep_millisecs smart_scan advisor_mode advisor_max_cpu
+	advisor_target_scan_time advisor_min_pages_to_scan advisor_max_pages_to_scan"
+
+ksm_save() {
+	local k v
+	: >"$_saved"
+	for k in $_knobs run; do
+		[ -r $KSM/$k ] || continue
+		v=$(cat $KSM/$k)
+		# advisor_mode reads "[none] scan-time": save the selected word.
+		case $v in *"["*) v=$(sed -n 's/.*\[\(.*\)\].*/\1/p' <<<"$v") ;; esac
+		echo "$k $v" >>"$_saved"
+	done
+}
+
+ksm_restore() {
+	local k v
+	[ -s "$_saved" ] || return 0
+	while read -r k v; do
+		echo "$v" >$KSM/$k 2>/dev/null || echo "warning: could not restore $k=$v" >&2
+	done <"$_saved"
+}
+
+ksm_set() {	# knob value
+	echo "$2" >$KSM/$1 || fail "cannot set $1=$2"
+}
+
+ksm_get() { cat $KSM/$1; }
+
+# Start a background process we own; remembered for cleanup.
+spawn() {
+	"$@" &
+	_pids+=($!)
+}
+
+_cleanup() {
+	local p
+	for p in "${_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${_pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	[ -d "$PIN" ] && "$BIN/ksm-loader" --pin-dir "$PIN" stats stop >/dev/null 2>&1
+	ksm_restore
+	rm -rf "$TMP"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Wait (up to $2 s) for a line matching $3 in file $1; print the line.
+wait_line() {
+	local file=$1 timeout=$2 re=$3 i
+	for ((i = 0; i < timeout * 10; i++)); do
+		grep -m1 -E "$re" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# key=value field of a line: field "KEY" "LINE"
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Run every test tier and end with one line "N passed, N failed, N skipped".
+#
+#   unit  Criterion, no root, no KSM       build/tests/unit
+#   host  root + a KSM kernel with tracepoints   tests/host/*.sh
+#
+# A host test exits 0 (pass), 77 (skip: it prints the reason last) or
+# anything else (fail).  Logs: build/test-logs/.
+# Usage: tests/run.sh [unit|host]...   (default: every tier)
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+LOGS=$BUILD/test-logs
+HOST_TIMEOUT=${HOST_TIMEOUT:-600}
+mkdir -p "$LOGS"
+pass=0 fail=0 skip=0
+
+report() {	# status name [reason]
+	case $1 in
+	pass) pass=$((pass + 1)); printf 'PASS  %s\n' "$2" ;;
+	skip) skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$2" "$3" ;;
+	*)    fail=$((fail + 1)); printf 'FAIL  %s%s\n' "$2" "${3:+: $3}" ;;
+	esac
+}
+
+run_unit() {
+	local tap=$LOGS/unit.tap line
+	if [ ! -x "$BUILD/tests/unit" ]; then
+		report fail unit "$BUILD/tests/unit not built (run 'make')"
+		return
+	fi
+	"$BUILD/tests/unit" --tap="$tap" >"$LOGS/unit.log" 2>&1
+	# TAP: "ok N - suite::test ..." / "not ok N - ..." / "... # SKIP ..."
+	while IFS= read -r line; do
+		case $line in
+		"not ok "*) report fail "unit/$(tap_name "$line")" ;;
+		"ok "*"# SKIP"*) report skip "unit/$(tap_name "$line")" "${line##*# SKIP}" ;;
+		"ok "*) report pass "unit/$(tap_name "$line")" ;;
+		esac
+	done <"$tap"
+	# A crash can leave no TAP line for its test; the summary still counts it.
+	if ! grep -q 'Crashing: 0' "$LOGS/unit.log" || ! grep -q 'Failing: 0' "$LOGS/unit.log"; then
+		grep -q '^not ok' "$tap" || report fail unit "see $LOGS/unit.log"
+	fi
+}
+
+tap_name() {
+	local s=${1#*- }
+	echo "${s%% *}"
+}
+
+run_host() {
+	local t name rc log
+	for t in tests/host/*.sh; do
+		[ -e "$t" ] || continue
+		name=host/$(basename "$t" .sh)
+		log=$LOGS/$(basename "$t" .sh).log
+		BUILD=$BUILD timeout -k 10 "$HOST_TIMEOUT" bash "$t" >"$log" 2>&1
+		rc=$?
+		case $rc in
+		0) report pass "$name" ;;
+		77) report skip "$name" "$(tail -n 1 "$log")" ;;
+		124) report fail "$name" "timed out after ${HOST_TIMEOUT}s, log: $log" ;;
+		*) report fail "$name" "exit $rc, log: $log"; sed 's/^/    | /' "$log" | tail -n 25 ;;
+		esac
+	done
+}
+
+tiers=("$@")
+[ ${#tiers[@]} -gt 0 ] || tiers=(unit host)
+for tier in "${tiers[@]}"; do
+	case $tier in
+	unit) run_unit ;;
+	host) run_host ;;
+	*) echo "tests/run.sh: unknown tier '$tier' (unit, host)" >&2; exit 2 ;;
+	esac
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

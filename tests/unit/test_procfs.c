@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include "procfs.h"
+
+Test(procfs, ksm_stat_6_12)
+{
+	static const char text[] =
+		"ksm_rmap_items 16384\n"
+		"ksm_zero_pages 0\n"
+		"ksm_merging_pages 4096\n"
+		"ksm_process_profit 15728640\n"
+		"ksm_merge_any: no\n"
+		"ksm_mergeable: yes\n";
+	struct proc_ksm_stat s;
+
+	cr_assert_eq(parse_ksm_stat(text, &s), 0);
+	cr_assert_eq(s.rmap_items, 16384);
+	cr_assert_eq(s.merging_pages, 4096);
+	cr_assert_eq(s.process_profit, 15728640);
+	cr_assert_not(s.merge_any);
+	cr_assert(s.mergeable);
+}
+
+Test(procfs, ksm_stat_old_kernel_and_negative_profit)
+{
+	struct proc_ksm_stat s;
+
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\n", &s), 0);
+	cr_assert_eq(s.rmap_items, 3);
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_process_profit -192\n", &s), 0);
+	cr_assert_eq(s.process_profit, -192);
+}
+
+Test(procfs, ksm_stat_rejects_garbage)
+{
+	struct proc_ksm_stat s;
+
+	cr_assert_eq(parse_ksm_stat("", &s), -EINVAL);
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items x\n", &s), -EINVAL);
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 1\nksm_mergeable: maybe\n", &s), -EINVAL);
+}
+
+Test(procfs, psi_memory)
+{
+	static const char text[] =
+		"some avg10=1.50 avg60=0.25 avg300=0.00 total=123456\n"
+		"full avg10=0.75 avg60=0.10 avg300=0.00 total=6543\n";
+	struct psi_memory p;
+
+	cr_assert_eq(parse_psi_memory(text, &p), 0);
+	cr_assert_float_eq(p.some_avg10, 1.50, 1e-9);
+	cr_assert_float_eq(p.full_avg10, 0.75, 1e-9);
+	cr_assert_eq(p.some_total_us, 123456);
+	cr_assert_eq(parse_psi_memory("bogus\n", &p), -EINVAL);
+}
+
+Test(procfs, meminfo_available)
+{
+	static const char text[] =
+		"MemTotal:       24589688 kB\n"
+		"MemFree:        24000000 kB\n"
+		"MemAvailable:   24341960 kB\n";
+	uint64_t b;
+
+	cr_assert_eq(parse_meminfo_available(text, &b), 0);
+	cr_assert_eq(b, 24341960ull * 1024);
+	cr_assert_eq(parse_meminfo_available("MemTotal: 1 kB\n", &b), -ENOENT);
+}
+
+Test(procfs, pid_stat_cpu_with_hostile_comm)
+{
+	/* comm "a) b (c" must not shift the fields. */
+	static const char text[] =
+		"1234 (a) b (c) R 1 1234 1234 0 -1 4194304 100 0 0 0 250 30 0 0 20 0 1 0 5 0 0";
+	char comm[16];
+	uint64_t ticks;
+
+	cr_assert_eq(parse_pid_stat_cpu(text, &ticks, comm, sizeof(comm)), 0);
+	cr_assert_eq(ticks, 280);
+	cr_assert_str_eq(comm, "a) b (c");
+	cr_assert_eq(parse_pid_stat_cpu("1234 (x", &ticks, NULL, 0), -EINVAL);
+}
+
+Test(procfs, reads_own_stat)
+{
+	uint64_t ns;
+
+	cr_assert_eq(procfs_task_cpu_ns(getpid(), &ns), 0);
+}
