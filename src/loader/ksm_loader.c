@@ -97,13 +97,15 @@ int main(int argc, char **argv)
 	}
 	libbpf_set_print(print_libbpf);
 
-	if (argc - optind != 2)
-		return bad_usage("%s", argc - optind < 2 ? "missing command (see --help)"
-					: "too many arguments");
+	if (optind >= argc)
+		return bad_usage("%s", "missing command (see --help)");
 	group = argv[optind];
-	cmd = argv[optind + 1];
 	if (strcmp(group, "stats"))
 		return bad_usage("unknown command '%s'", group);
+	if (argc - optind != 2)
+		return bad_usage("%s", argc - optind < 2 ? "missing stats command (start, stop or show)"
+					: "too many arguments");
+	cmd = argv[optind + 1];
 	if (!strcmp(cmd, "start"))
 		return cmd_stats_start(&o);
 	if (!strcmp(cmd, "stop"))

@@ -72,6 +72,7 @@ _cleanup() {
 	done
 	[ -d "$PIN" ] && "$BIN/ksm-loader" --pin-dir "$PIN" stats stop >/dev/null 2>&1
 	ksm_restore
+	declare -F _cleanup_cg >/dev/null && _cleanup_cg
 	rm -rf "$TMP"
 }
 trap _cleanup EXIT

@@ -6,7 +6,8 @@
 #    a pair merge adds one to each, a merge into a KSM page one to
 #    pages_sharing, so  d(pages_shared) = pairs  and
 #    d(pages_sharing) = pairs + stable merges;
-#  - the per-process rows name the workload's PIDs;
+#  - the per-process rows name the workload's PIDs, and the per-cgroup row
+#    of the cgroup it ran in (when cgroup v2 is mounted) adds them up;
 #  - the full-scan history is plausible;
 #  - the workload's integrity check finds 0 corrupted pages.
 #
@@ -37,8 +38,18 @@ snap() {	# prefix: sets ${prefix}_shared _sharing _pair _stable
 }
 snap a
 
+# Run the workload in a cgroup v2 of its own when we can make one.
+cg2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+cg= cgid=
+if [ -n "$cg2" ] && mkdir "$cg2/ksm-ext-test-$$" 2>/dev/null; then
+	cg=$cg2/ksm-ext-test-$$
+	cgid=$(stat -c %i "$cg")
+	_cleanup_cg() { rmdir "$cg" 2>/dev/null; }
+fi
+in_cgroup() { [ -n "$cg" ] && echo "$BASHPID" >"$cg/cgroup.procs"; exec "$@"; }
+
 out=$TMP/workload.out
-spawn "$BIN/ksm-workload" -p 4 -m 32 --dup 0.25 --zero 0.05 --unique 0.5 \
+spawn in_cgroup "$BIN/ksm-workload" -p 4 -m 32 --dup 0.25 --zero 0.05 --unique 0.5 \
 	--volatile 0.2 --volatile-rate 2000 --seed 7 >"$out" 2>&1
 wpid=${_pids[-1]}
 layout=$(wait_line "$out" 30 '^LAYOUT') || fail "no LAYOUT line: $(cat "$out")"
@@ -84,6 +95,15 @@ for p in $pids; do
 	[ "$comm" = ksm-workload ] || fail "pid $p row has comm '$comm'"
 done
 log "per-process rows: $(jq -c '[.procs[] | {pid, merges}]' <<<"$j")"
+if [ -n "$cgid" ]; then
+	want=$(jq "[.procs[] | select(.cgroup_id == $cgid) | .merges] | add // 0" <<<"$j")
+	have=$(jq "[.cgroups[] | select(.cgroup_id == $cgid) | .merges] | add // 0" <<<"$j")
+	[ "$have" -gt 0 ] && [ "$have" -eq "$want" ] ||
+		fail "cgroup $cgid row has $have merges, its processes $want"
+	log "cgroup $cg (id $cgid): $have merges"
+else
+	log "no cgroup v2 mount: per-cgroup row not checked"
+fi
 
 # Scan history: consecutive passes, sane durations and CPU times.
 n=$(jq '.scans | length' <<<"$j")

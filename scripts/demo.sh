@@ -1,0 +1,95 @@
+#!/bin/bash
+# make demo: start the BPF stats, run ksm-workload on the host's KSM and show
+# merging live, then a summary of pages saved against the workload's
+# theoretical maximum.  Every KSM knob it changes is restored on exit.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+BIN=$BUILD/bin
+KSM=/sys/kernel/mm/ksm
+PROCS=${PROCS:-4} MIB=${MIB:-64}
+PAGES_TO_SCAN=${PAGES_TO_SCAN:-1000} SLEEP_MS=${SLEEP_MS:-20}
+
+die() { echo "demo: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "needs root (it changes /sys/kernel/mm/ksm and loads BPF)"
+[ -w $KSM/run ] || die "this kernel has no KSM ($KSM)"
+
+saved=$(mktemp /tmp/ksm-demo.XXXXXX) out=$(mktemp /tmp/ksm-demo-out.XXXXXX)
+for k in pages_to_scan sleep_millisecs advisor_mode run; do
+	v=$(cat $KSM/$k 2>/dev/null) || continue
+	case $v in *"["*) v=$(sed -n 's/.*\[\(.*\)\].*/\1/p' <<<"$v") ;; esac
+	echo "$k $v" >>"$saved"
+done
+wpid= own_stats=
+cleanup() {
+	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null && wait "$wpid" 2>/dev/null
+	[ -n "$own_stats" ] && "$BIN/ksm-loader" stats stop
+	while read -r k v; do echo "$v" >$KSM/$k; done <"$saved"
+	rm -f "$saved" "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stats=yes
+if [ -d /sys/fs/bpf/ksm_ext/stats ]; then
+	echo "demo: BPF stats already running; using them"
+elif "$BIN/ksm-loader" stats start; then
+	own_stats=1
+else
+	echo "demo: continuing with sysfs figures only"
+	stats=
+fi
+
+[ -w $KSM/advisor_mode ] && echo none >$KSM/advisor_mode
+echo "$PAGES_TO_SCAN" >$KSM/pages_to_scan
+echo "$SLEEP_MS" >$KSM/sleep_millisecs
+echo 1 >$KSM/run
+base_sharing=$(cat $KSM/pages_sharing)
+ksmd=$(pgrep -x ksmd | head -1)
+cpu_ticks() { awk '{print $14 + $15}' /proc/"$ksmd"/stat; }
+hz=$(getconf CLK_TCK)
+
+echo "demo: ksmd at $PAGES_TO_SCAN pages every $SLEEP_MS ms; starting ksm-workload -p $PROCS -m $MIB"
+"$BIN/ksm-workload" -p "$PROCS" -m "$MIB" >"$out" 2>&1 &
+wpid=$!
+for _ in $(seq 300); do grep -q '^READY' "$out" && break; sleep 0.1; done
+grep -q '^READY' "$out" || die "workload did not start: $(cat "$out")"
+layout=$(grep '^LAYOUT' "$out")
+expect=$(sed -n 's/.* expected_pages_sharing=\([0-9]*\).*/\1/p' <<<"$layout")
+echo "demo: $layout"
+echo
+
+printf '%5s %12s %7s %10s %10s %8s %10s\n' time pages_sharing "% max" saved_MiB full_scans ksmd_cpu bpf_merges
+t0=$(date +%s.%N) c0=$(cpu_ticks) prev_c=$c0 prev_t=$t0 peak=0
+for i in $(seq 120); do
+	sleep 1
+	now=$(date +%s.%N) c=$(cpu_ticks)
+	sharing=$(($(cat $KSM/pages_sharing) - base_sharing))
+	merges=-
+	[ -n "$stats" ] && merges=$("$BIN/ksm-loader" --json stats show |
+		jq '.counters.merge_pair + .counters.merge_stable + .counters.merge_zero')
+	awk -v t="$(echo "$now - $t0" | bc)" -v s="$sharing" -v e="$expect" \
+	    -v fs="$(cat $KSM/full_scans)" -v dc=$((c - prev_c)) -v dt="$(echo "$now - $prev_t" | bc)" \
+	    -v hz="$hz" -v m="$merges" 'BEGIN {
+		printf "%4.0fs %12d %6.1f%% %10.1f %10d %7.1f%% %10s\n",
+		       t, s, e ? 100 * s / e : 0, s * 4096 / 1048576, fs, 100 * dc / hz / dt, m }'
+	prev_c=$c prev_t=$now
+	[ "$sharing" -gt "$peak" ] && peak=$sharing
+	[ "$sharing" -ge "$expect" ] && [ "$i" -ge 3 ] && break
+done
+
+kill -TERM "$wpid"; wait "$wpid"; wpid=
+result=$(grep '^RESULT' "$out")
+elapsed=$(echo "$(date +%s.%N) - $t0" | bc)
+echo
+if [ -n "$stats" ]; then
+	echo "== ksm-loader stats show (last 4 full scans) =="
+	"$BIN/ksm-loader" -n 4 stats show
+	echo
+fi
+echo "== summary =="
+awk -v s="$peak" -v e="$expect" -v t="$elapsed" -v c=$(( $(cpu_ticks) - c0 )) -v hz="$hz" 'BEGIN {
+	printf "pages saved:   %d of a theoretical maximum of %d (%.1f%%), %.1f MiB\n", s, e, e ? 100 * s / e : 0, s * 4096 / 1048576
+	printf "time:          %.1f s, ksmd CPU %.2f s\n", t, c / hz }'
+echo "integrity:     $result"
+grep -q ' corrupted=0 ' <<<"$result " || die "the workload found corrupted pages"

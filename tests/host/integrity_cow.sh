@@ -1,0 +1,33 @@
+#!/bin/bash
+# Merged pages that are then written must come apart with the right data.
+#
+# ksm-workload --volatile-shared gives volatile pages content that depends on
+# (slot, generation) only, so copies that are in step across processes merge
+# and the next rewrite breaks the copy-on-write.  With ksmd fast, this runs
+# for a while; the test checks that copy-on-write breaks of KSM pages really
+# happened (cow_ksm in /proc/vmstat) and that the workload's integrity check
+# finds every page holding what its process last wrote.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+[ -w $KSM/run ] || skip "no KSM on this kernel ($KSM/run missing)"
+grep -q '^cow_ksm ' /proc/vmstat || skip "no cow_ksm in /proc/vmstat (Linux >= 6.4 needed to count COW breaks)"
+
+ksm_save
+[ -w $KSM/advisor_mode ] && ksm_set advisor_mode none
+ksm_set pages_to_scan 5000
+ksm_set sleep_millisecs 10
+ksm_set run 1
+cow0=$(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat)
+
+out=$TMP/workload.out
+"$BIN/ksm-workload" -p 4 -m 16 --dup 0.2 --zero 0.05 --unique 0.25 \
+	--volatile 0.5 --volatile-shared --volatile-rate 2000 -d 12 --seed 11 >"$out" 2>&1
+rc=$?
+cow=$(($(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat) - cow0))
+result=$(grep '^RESULT' "$out") || fail "no RESULT line (exit $rc): $(cat "$out")"
+log "$result"
+log "copy-on-write breaks of KSM pages during the run: $cow"
+[ "$cow" -gt 100 ] || fail "only $cow KSM copy-on-write breaks: the test did not exercise them"
+[ "$(field corrupted "$result")" = 0 ] || fail "corrupted pages: $result"
+[ "$rc" -eq 0 ] || fail "workload exited $rc: $(cat "$out")"
+echo ok

@@ -1,0 +1,166 @@
+#!/bin/bash
+# vmtest.sh: build the ksm-ext kernel (Debian's linux-source-6.12 + the
+# kernel-patch/ series + its config fragment), boot it under qemu (TCG) with
+# the host root shared read-only over 9p, and run a command or the in-VM
+# suite inside.  The guest console is kept and checked for kernel splats.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+usage() {
+	cat <<'TXT'
+Usage: ./vmtest.sh [OPTIONS] [-- CMD [ARG]...]
+
+  (no CMD)     run the default in-VM suite (tests/vm/run.sh)
+  -- CMD ...   run CMD inside the VM from the repository directory; the
+               exit status of CMD is vmtest.sh's
+  -s           open an interactive shell in the VM (needs a terminal)
+  -b           only build (or reuse) the kernel and print its directory
+  -t SECS      kill the VM after SECS seconds (default 1200)
+  -m MIB       guest memory (default 2048)
+  -h           this text
+
+The kernel is built once per (series, fragment, source) into
+$KSM_EXT_CACHE/kernel-<hash>/ (default ~/.cache/ksm-ext) and reused.
+Each run keeps its console log in build/vmtest/console.log.  A kernel
+splat on the console (BUG:, WARNING:, Oops, lockdep, RCU stall, soft
+lockup, hung task, panic) fails the run even if CMD succeeded.
+Exit status: CMD's status; 1 on splat or VM failure; 2 bad usage;
+124 timeout.
+TXT
+}
+
+timeout_s=1200 mem=2048 shell= build_only=
+while getopts "sbt:m:h" opt; do
+	case $opt in
+	s) shell=1 ;;
+	b) build_only=1 ;;
+	t) timeout_s=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) echo "Try './vmtest.sh -h'." >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+for n in "$timeout_s" "$mem"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "vmtest.sh: '$n' is not a positive number" >&2; exit 2; }
+done
+if [ -n "$shell" ] && [ ! -t 0 ]; then
+	echo "vmtest.sh: -s needs an interactive terminal" >&2
+	exit 2
+fi
+
+cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ksm-ext}
+series_dir=$here/kernel-patch
+fragment=$series_dir/ksm-ext.config
+
+# --- build -----------------------------------------------------------------
+
+patches() {	# the series, in order, as absolute paths
+	[ -f "$series_dir/series" ] || return 0
+	grep -v -e '^#' -e '^[[:space:]]*$' "$series_dir/series" | sed "s|^|$series_dir/|"
+}
+
+build_kernel() {
+	local src key dir p log
+	src=$("$here/scripts/kernel-src.sh")
+	# The recipe below is part of the key: change it and kernels rebuild.
+	key=$( (basename "$src"; sed -n '/^build_kernel()/,/^}/p' "$0";
+		cat "$fragment"; patches | while read -r p; do cat "$p"; done) |
+		sha256sum | cut -c1-16)
+	dir=$cache/kernel-$key
+	if [ -f "$dir/bzImage" ]; then
+		echo "$dir"
+		return
+	fi
+	log=$dir/build.log
+	mkdir -p "$dir"
+	echo "vmtest.sh: building kernel $key (log: $log)" >&2
+	{
+		rm -rf "$dir/src"
+		# Hard links share the pristine tree; patch(1) replaces the
+		# files it changes, so the pristine copy stays intact.
+		cp -al "$src" "$dir/src"
+		patches | while read -r p; do
+			echo "applying $(basename "$p")"
+			patch -d "$dir/src" -p1 -s --no-backup-if-mismatch <"$p"
+		done
+		make -C "$dir/src" -s O="$dir/obj" tinyconfig
+		"$dir/src/scripts/kconfig/merge_config.sh" -m -O "$dir/obj" \
+			"$dir/obj/.config" "$fragment"
+		make -C "$dir/src" -s O="$dir/obj" olddefconfig
+		grep '^CONFIG_' "$fragment" | while read -r opt; do
+			grep -qxF "$opt" "$dir/obj/.config" ||
+				{ echo "config option did not stick: $opt"; exit 1; }
+		done
+		make -C "$dir/src" -s -j"$(nproc)" O="$dir/obj" bzImage
+		cp "$dir/obj/arch/x86/boot/bzImage" "$dir/bzImage.tmp"
+	} >"$log" 2>&1 || {
+		echo "vmtest.sh: kernel build failed; last lines of $log:" >&2
+		tail -n 30 "$log" >&2
+		exit 1
+	}
+	mv "$dir/bzImage.tmp" "$dir/bzImage"
+	# Keep the three newest builds.
+	ls -1dt "$cache"/kernel-* 2>/dev/null | tail -n +4 | xargs -r rm -rf
+	echo "$dir"
+}
+
+kdir=$(build_kernel)
+if [ -n "$build_only" ]; then
+	echo "$kdir"
+	exit 0
+fi
+
+# --- boot ------------------------------------------------------------------
+
+run=$here/build/vmtest
+rm -rf "$run"
+mkdir -p "$run/share"
+console=$run/console.log
+if [ -n "$shell" ]; then
+	echo "exec bash -i" >"$run/share/cmd.sh"
+elif [ $# -gt 0 ]; then
+	printf '%q ' "$@" >"$run/share/cmd.sh"
+	echo >>"$run/share/cmd.sh"
+else
+	echo "exec tests/vm/run.sh" >"$run/share/cmd.sh"
+fi
+echo "$here" >"$run/share/cwd"
+[ -n "$shell" ] && touch "$run/share/interactive"
+
+qemu=(qemu-system-x86_64 -machine accel=tcg -cpu max -smp 2 -m "$mem"
+	-kernel "$kdir/bzImage" -no-reboot -display none -vga none
+	-fsdev "local,id=root,path=/,readonly=on,security_model=none,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=root,mount_tag=hostroot"
+	-fsdev "local,id=share,path=$run/share,security_model=none"
+	-device "virtio-9p-pci,fsdev=share,mount_tag=share"
+	-append "console=ttyS0 printk.time=1 panic=-1 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=1048576 ro init=$here/tests/vm/guest-init.sh")
+
+set +e
+if [ -n "$shell" ]; then
+	"${qemu[@]}" -serial mon:stdio 2>&1 | tee "$console"
+	rc=${PIPESTATUS[0]}
+else
+	timeout -k 5 "$timeout_s" "${qemu[@]}" -serial stdio -monitor none \
+		</dev/null 2>&1 | tee "$console"
+	rc=${PIPESTATUS[0]}
+fi
+set -e
+if [ "$rc" -eq 124 ]; then
+	echo "vmtest.sh: timed out after ${timeout_s}s (console: $console)" >&2
+	exit 124
+fi
+
+# Kernel messages carry a [seconds] stamp (printk.time=1); user output
+# printed by the tests does not, so only kernel reports match.
+splat='^\[ *[0-9]+\.[0-9]+\] .*(BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG at|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|rcu_.* detected stalls|rcu: INFO:|soft lockup|hung_task|blocked for more than|UBSAN:|DEBUG_LOCKS_WARN_ON)'
+if grep -Eq "$splat" "$console"; then
+	echo "vmtest.sh: kernel splat on the guest console ($console):" >&2
+	grep -En -A3 "$splat" "$console" | head -n 40 >&2
+	exit 1
+fi
+if [ ! -f "$run/share/exit" ]; then
+	echo "vmtest.sh: the guest did not report an exit status (console: $console)" >&2
+	exit 1
+fi
+exit "$(cat "$run/share/exit")"
