@@ -26,7 +26,7 @@ INCLUDES := -Iinclude -Isrc/lib -I$(BUILD) -I$(TC)/include
 USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) $(INCLUDES) -MMD -MP
 LDLIBS := $(LIBBPF) -lelf -lz
 
-BPF_SRCS := bpf/ksm_stats.bpf.c
+BPF_SRCS := bpf/ksm_stats.bpf.c bpf/enroll.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 

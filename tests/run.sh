@@ -1,16 +1,17 @@
 #!/bin/bash
 # Run every test tier and end with one line "N passed, N failed, N skipped".
 #
-#   unit  Criterion, no root, no KSM       build/tests/unit
-#   host  root + a KSM kernel with tracepoints   tests/host/*.sh
+#   unit  Criterion, no root, no KSM              build/tests/unit
+#   host  root + a KSM kernel with tracepoints    tests/host/*.sh
+#   vm    the 6.12 kernel under qemu (vmtest.sh)  tests/vm/run.sh
 #
 # A host test exits 0 (pass), 77 (skip: it prints the reason last) or
-# anything else (fail).  Logs: build/test-logs/.
-# Usage: tests/run.sh [unit|host]...   (default: every tier)
+# anything else (fail).  Logs: build/test-logs/ (TEST_LOGS overrides).
+# Usage: tests/run.sh [unit|host|vm]...   (default: every tier)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-LOGS=$BUILD/test-logs
+LOGS=${TEST_LOGS:-$BUILD/test-logs}
 HOST_TIMEOUT=${HOST_TIMEOUT:-600}
 mkdir -p "$LOGS"
 pass=0 fail=0 skip=0
@@ -66,13 +67,34 @@ run_host() {
 	done
 }
 
+# The VM suite prints the same PASS/SKIP/FAIL lines; count them as vm/...
+run_vm() {
+	local log=$LOGS/vm.log rc line before=$fail
+	./vmtest.sh -- tests/vm/run.sh >"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"PASS  "*) report pass "vm/${line#PASS  }" ;;
+		"SKIP  "*) line=${line#SKIP  }; report skip "vm/${line%%: *}" "${line#*: }" ;;
+		"FAIL  "*) report fail "vm/${line#FAIL  }" ;;
+		"    | "*) echo "$line" ;;
+		esac
+	done <"$log"
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq "$before" ]; then
+		report fail vm "vmtest.sh exited $rc, log: $log"
+		grep -E 'vmtest.sh:|splat|BUG:|WARNING:' "$log" | head -n 20 | sed 's/^/    | /'
+	fi
+}
+
 tiers=("$@")
-[ ${#tiers[@]} -gt 0 ] || tiers=(unit host)
+[ ${#tiers[@]} -gt 0 ] || tiers=(unit host vm)
 for tier in "${tiers[@]}"; do
 	case $tier in
 	unit) run_unit ;;
 	host) run_host ;;
-	*) echo "tests/run.sh: unknown tier '$tier' (unit, host)" >&2; exit 2 ;;
+	vm) run_vm ;;
+	*) echo "tests/run.sh: unknown tier '$tier' (unit, host, vm)" >&2; exit 2 ;;
 	esac
 done
 echo "$pass passed, $fail failed, $skip skipped"

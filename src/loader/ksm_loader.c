@@ -5,6 +5,7 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 static const char usage[] =
 "Usage: ksm-loader [OPTIONS] stats start|stop|show\n"
+"       ksm-loader [OPTIONS] enroll PID\n"
 "\n"
 "  stats start   load the KSM statistics program (bpf/ksm_stats.bpf.c) on\n"
 "                KSM's tracepoints and pin its links and maps under\n"
@@ -22,6 +24,8 @@ static const char usage[] =
 "  stats stop    unpin them, which detaches the programs\n"
 "  stats show    print the counters, the last full scans and the\n"
 "                per-process and per-cgroup rows\n"
+"  enroll PID    make process PID mergeable, as if it had called\n"
+"                prctl(PR_SET_MEMORY_MERGE, 1) (needs the ksm_ext kernel)\n"
 "\n"
 "Options:\n"
 "  -j, --json         machine-readable output for 'stats show'\n"
@@ -100,6 +104,15 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return bad_usage("%s", "missing command (see --help)");
 	group = argv[optind];
+	if (!strcmp(group, "enroll")) {
+		if (argc - optind != 2)
+			return bad_usage("%s", "enroll wants one PID");
+		errno = 0;
+		v = strtol(argv[optind + 1], &end, 10);
+		if (errno || *end || end == argv[optind + 1] || v < 1 || v > INT_MAX)
+			return bad_usage("'%s' is not a PID", argv[optind + 1]);
+		return cmd_enroll(&o, (int)v);
+	}
 	if (strcmp(group, "stats"))
 		return bad_usage("unknown command '%s'", group);
 	if (argc - optind != 2)

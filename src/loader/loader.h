@@ -17,6 +17,7 @@ struct loader_opts {
 int cmd_stats_start(const struct loader_opts *o);
 int cmd_stats_stop(const struct loader_opts *o);
 int cmd_stats_show(const struct loader_opts *o);
+int cmd_enroll(const struct loader_opts *o, int pid);
 
 /* pin.c: bpffs and pin directory handling. */
 int ensure_bpffs(const char *dir);

@@ -546,6 +546,8 @@ Test(workload_args, long_options)
 	cr_expect(o.json && o.quiet && o.volatile_shared);
 	cr_assert_eq(PARSE(&o, "--mode", "madvise"), WL_PARSE_OK);
 	cr_expect_eq(o.mode, WL_MODE_MADVISE);
+	cr_assert_eq(PARSE(&o, "--mode", "none"), WL_PARSE_OK);
+	cr_expect_eq(o.mode, WL_MODE_NONE);
 	cr_expect_not(o.volatile_shared);
 }
 

@@ -102,6 +102,8 @@ static void usage(FILE *f)
 "                           distinct K ranges keep unique content distinct\n"
 "      --mode MODE          madvise: madvise(MADV_MERGEABLE) on the area\n"
 "                           prctl: prctl(PR_SET_MEMORY_MERGE) before mmap\n"
+"                           none: neither, for a process enrolled from\n"
+"                           outside (ksm-loader enroll PID)\n"
 "                           (default madvise)\n"
 "      --max-page-sharing N KSM max_page_sharing assumed for the expected\n"
 "                           figures (default: " KSM_SYSFS "max_page_sharing,\n"

@@ -211,9 +211,11 @@ static int apply_opt(struct wl_options *o, int c, const char *arg, char *err,
 			o->mode = WL_MODE_MADVISE;
 		else if (!strcmp(arg, "prctl"))
 			o->mode = WL_MODE_PRCTL;
+		else if (!strcmp(arg, "none"))
+			o->mode = WL_MODE_NONE;
 		else
 			return bad_value(err, errlen, c, arg,
-					 "'madvise' or 'prctl'");
+					 "'madvise', 'prctl' or 'none'");
 		return 0;
 	case OPT_JSON:
 		o->json = true;

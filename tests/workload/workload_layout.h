@@ -85,6 +85,7 @@ struct wl_page_id {
 enum wl_mode {
 	WL_MODE_MADVISE,
 	WL_MODE_PRCTL,
+	WL_MODE_NONE,		/* neither: enrolled from outside */
 };
 
 struct wl_options {
