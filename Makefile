@@ -3,9 +3,14 @@
 #
 #   make [all]   build the BPF objects, ksm-loader, ksm-workload, unit tests
 #   make deps    install the Debian packages (idempotent, quiet if present)
-#   make check   deps + all + every test tier (tests/run.sh)
-#   make demo    deps + all + the live demo on the host kernel (scripts/demo.sh)
-#   make clean   remove build/ (the toolchain cache outside the repo stays)
+#   make kernel  build (or reuse) the ksm_ext kernel: ./vmtest.sh -b
+#   make vm      kernel + what the VM suite runs: the policies (built
+#                against the kernel's BTF) and the kernel's KSM selftests
+#   make check   deps + all + vm + every test tier (tests/run.sh)
+#   make demo    deps + all + the live demo on the host kernel (scripts/demo.sh),
+#                then a policy at work on the ksm_ext kernel in the VM
+#   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
+#   make clean   remove build/ (the caches outside the repo stay)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -35,10 +40,10 @@ LOADER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/loader/*.c))
 WORKLOAD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/workload/*.c))
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/*.c))
 
-BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload
+BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload $(BUILD)/bin/policy-cycle
 UNIT := $(BUILD)/tests/unit
 
-.PHONY: all deps check demo clean toolchain
+.PHONY: all deps check demo clean toolchain kernel vm policies selftests bench-hooks
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(UNIT) $(BPF_OBJS)
@@ -49,12 +54,22 @@ deps:
 check:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) all
+	@$(MAKE) --no-print-directory vm
 	@tests/run.sh
+
+bench-hooks:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all
+	@$(MAKE) --no-print-directory vm
+	@./vmtest.sh -- scripts/bench-hooks.sh
 
 demo:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@scripts/demo.sh
+	@$(MAKE) --no-print-directory vm
+	@echo; echo "== the ksm_ext kernel in a VM: a policy decides what ksmd scans =="
+	@./vmtest.sh -- scripts/demo-policy.sh
 
 toolchain: $(TC_STAMP)
 
@@ -89,6 +104,10 @@ $(BUILD)/bin/ksm-loader: $(LOADER_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bin/policy-cycle: $(BUILD)/obj/tests/vm/policy_cycle.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
@@ -97,6 +116,45 @@ $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 $(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+# --- the ksm_ext kernel and what runs in its VM ------------------------------
+# build/kernel -> the cache directory vmtest.sh builds into (bzImage, obj/,
+# src/); the policies need its BTF, the selftests its source and headers.
+KERNEL := $(BUILD)/kernel
+POLICY_OBJS := $(patsubst bpf/policies/%.bpf.c,$(BUILD)/bpf/policies/%.bpf.o,$(wildcard bpf/policies/*.bpf.c))
+KSELFTESTS := $(BUILD)/selftests/ksm_tests $(BUILD)/selftests/ksm_functional_tests
+
+kernel:
+	@mkdir -p $(BUILD)
+	@kdir=$$(./vmtest.sh -b) && ln -sfn "$$kdir" $(KERNEL)
+
+vm: kernel
+	@$(MAKE) --no-print-directory -j$$(nproc) policies selftests
+
+policies: $(POLICY_OBJS)
+selftests: $(KSELFTESTS)
+
+$(BUILD)/kernel-btf/vmlinux.h: $(KERNEL)/bzImage $(TC_STAMP)
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file $(KERNEL)/obj/vmlinux format c > $@
+
+$(BUILD)/bpf/policies/%.bpf.o: bpf/policies/%.bpf.c bpf/policies/policy.bpf.h $(BUILD)/kernel-btf/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+		-I$(BUILD)/kernel-btf -Iinclude -I$(TC)/include -c $< -o $@.tmp.o
+	$(BPFTOOL) gen object $@ $@.tmp.o
+	@rm -f $@.tmp.o
+
+# The kernel's own KSM selftests, from the same tree and its UAPI headers.
+KST := $(KERNEL)/src/tools/testing/selftests/mm
+$(BUILD)/khdr/include/linux/userfaultfd.h: $(KERNEL)/bzImage
+	$(MAKE) -s -C $(KERNEL)/src O=$(abspath $(KERNEL)/obj) headers_install INSTALL_HDR_PATH=$(abspath $(BUILD)/khdr)
+
+$(BUILD)/selftests/%: $(KERNEL)/bzImage $(BUILD)/khdr/include/linux/userfaultfd.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(KERNEL)/src \
+		-I$(KERNEL)/src/tools/testing/selftests -I$(KST) -o $@ \
+		$(KST)/$*.c $(KST)/vm_util.c $(KST)/thp_settings.c -lnuma
 
 clean:
 	rm -rf $(BUILD)

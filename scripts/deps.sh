@@ -8,7 +8,7 @@ pkgs=(
 	libcriterion-dev libncurses-dev
 	linux-source-6.12 pahole bc bison flex libssl-dev cpio xz-utils kmod perl python3
 	qemu-system-x86 busybox-static
-	jq tmux procps
+	jq tmux procps libnuma-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

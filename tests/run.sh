@@ -3,11 +3,12 @@
 #
 #   unit  Criterion, no root, no KSM              build/tests/unit
 #   host  root + a KSM kernel with tracepoints    tests/host/*.sh
-#   vm    the 6.12 kernel under qemu (vmtest.sh)  tests/vm/run.sh
+#   vm    the 6.12 kernel under qemu (vmtest.sh)  tests/vm/run.sh, which
+#         runs the host tier and the guest tier (tests/vm/cases/*.sh) inside
 #
 # A host test exits 0 (pass), 77 (skip: it prints the reason last) or
 # anything else (fail).  Logs: build/test-logs/ (TEST_LOGS overrides).
-# Usage: tests/run.sh [unit|host|vm]...   (default: every tier)
+# Usage: tests/run.sh [unit|host|guest|vm]...   (default: unit host vm)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -50,12 +51,12 @@ tap_name() {
 	echo "${s%% *}"
 }
 
-run_host() {
+run_scripts() {	# dir tier
 	local t name rc log
-	for t in tests/host/*.sh; do
+	for t in "$1"/*.sh; do
 		[ -e "$t" ] || continue
-		name=host/$(basename "$t" .sh)
-		log=$LOGS/$(basename "$t" .sh).log
+		name=$2/$(basename "$t" .sh)
+		log=$LOGS/$2-$(basename "$t" .sh).log
 		BUILD=$BUILD timeout -k 10 "$HOST_TIMEOUT" bash "$t" >"$log" 2>&1
 		rc=$?
 		case $rc in
@@ -92,9 +93,10 @@ tiers=("$@")
 for tier in "${tiers[@]}"; do
 	case $tier in
 	unit) run_unit ;;
-	host) run_host ;;
+	host) run_scripts tests/host host ;;
+	guest) run_scripts tests/vm/cases guest ;;
 	vm) run_vm ;;
-	*) echo "tests/run.sh: unknown tier '$tier' (unit, host, vm)" >&2; exit 2 ;;
+	*) echo "tests/run.sh: unknown tier '$tier' (unit, host, guest, vm)" >&2; exit 2 ;;
 	esac
 done
 echo "$pass passed, $fail failed, $skip skipped"

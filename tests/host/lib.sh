@@ -73,6 +73,7 @@ _cleanup() {
 	[ -d "$PIN" ] && "$BIN/ksm-loader" --pin-dir "$PIN" stats stop >/dev/null 2>&1
 	ksm_restore
 	declare -F _cleanup_cg >/dev/null && _cleanup_cg
+	declare -F _vm_cleanup >/dev/null && _vm_cleanup
 	rm -rf "$TMP"
 }
 trap _cleanup EXIT

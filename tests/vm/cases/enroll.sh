@@ -1,0 +1,24 @@
+#!/bin/bash
+# A process that never called madvise or prctl merges after a syscall BPF
+# program enrols it through bpf_ksm_enroll_task() (ksm-loader enroll).
+. "$(dirname "$0")/../../host/lib.sh"
+. "$(dirname "$0")/../lib.sh"
+require_ksm_ext
+ksm_save
+ksm_set pages_to_scan 5000
+ksm_set sleep_millisecs 10
+ksm_set run 1
+base=$(ksm_get pages_sharing)
+start_workload -p 2 -m 16 --seed 5 -r 0 --mode none
+wait_scans 2
+[ "$(merging_pages $WL_PIDS)" -eq 0 ] || fail "pages merged before enrolment"
+for p in $WL_PIDS; do
+	grep -q 'ksm_merge_any: no' /proc/$p/ksm_stat || fail "pid $p already merge_any"
+	"$BIN/ksm-loader" enroll "$p" || fail "ksm-loader enroll $p"
+	grep -q 'ksm_merge_any: yes' /proc/$p/ksm_stat || fail "pid $p not merge_any after enrolment"
+done
+got=$(wait_sharing "$base" 120 "$WL_EXPECT") || fail "only $got of $WL_EXPECT merged after enrolment"
+log "enrolled $WL_PIDS: $got pages merged (expected $WL_EXPECT)"
+"$BIN/ksm-loader" enroll 999999 2>/dev/null && fail "enrolling a missing pid succeeded"
+stop_workload
+echo ok

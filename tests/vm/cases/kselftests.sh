@@ -1,0 +1,35 @@
+#!/bin/bash
+# The kernel's own KSM selftests (tools/testing/selftests/mm, built from the
+# same tree), first with no policy attached, then with the passthrough
+# policy attached through bpftool: ksm_ext must not change what they see.
+. "$(dirname "$0")/../../host/lib.sh"
+. "$(dirname "$0")/../lib.sh"
+require_ksm_ext
+ST=$BUILD/selftests
+[ -x "$ST/ksm_tests" ] && [ -x "$ST/ksm_functional_tests" ] || skip "selftests not built (make vm)"
+ksm_save
+
+# The invocations of run_vmtests.sh's "ksm" category; -P with a small size
+# so it stays short under TCG.
+suite() {
+	local t
+	while read -r t; do
+		log "$1: $t"
+		# shellcheck disable=SC2086
+		"$ST"/$t || fail "$1: '$t' failed"
+	done <<'LIST'
+ksm_tests -M -p 10
+ksm_tests -U
+ksm_tests -Z -p 10 -z 0
+ksm_tests -Z -p 10 -z 1
+ksm_tests -P -s 8
+ksm_functional_tests
+LIST
+}
+
+suite "no policy"
+attach passthrough
+suite "passthrough"
+[ "$(ksm_get ext_policy)" = passthrough ] || fail "passthrough was detached during the run"
+detach passthrough
+echo ok
