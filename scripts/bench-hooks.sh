@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 . tests/vm/lib.sh
 require_ksm_ext
 ROUNDS=${ROUNDS:-6} SCANS=${SCANS:-4}
-ksm_save
+ksm_prepare
 ksm_set smart_scan 0
 ksm_set pages_to_scan 4000
 ksm_set sleep_millisecs 10

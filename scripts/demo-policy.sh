@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 . tests/host/lib.sh
 . tests/vm/lib.sh
 require_ksm_ext
-ksm_save
+ksm_prepare
 ksm_set run 0
 ksm_set pages_to_scan 1000
 ksm_set sleep_millisecs 20

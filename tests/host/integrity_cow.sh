@@ -12,8 +12,7 @@
 [ -w $KSM/run ] || skip "no KSM on this kernel ($KSM/run missing)"
 grep -q '^cow_ksm ' /proc/vmstat || skip "no cow_ksm in /proc/vmstat (Linux >= 6.4 needed to count COW breaks)"
 
-ksm_save
-[ -w $KSM/advisor_mode ] && ksm_set advisor_mode none
+ksm_prepare
 ksm_set pages_to_scan 5000
 ksm_set sleep_millisecs 10
 ksm_set run 1

@@ -27,8 +27,10 @@ require_root_ksm() {
 
 # Knobs a test may change; run is restored last so ksmd resumes (or stays
 # stopped) only once everything else is back.
-_knobs="pages_to_scan sleep_millisecs smart_scan advisor_mode advisor_max_cpu
-	advisor_target_scan_time advisor_min_pages_to_scan advisor_max_pages_to_scan"
+_knobs="pages_to_scan sleep_millisecs smart_scan use_zero_pages max_page_sharing
+	merge_across_nodes stable_node_chains_prune_millisecs advisor_mode
+	advisor_max_cpu advisor_target_scan_time advisor_min_pages_to_scan
+	advisor_max_pages_to_scan"
 
 ksm_save() {
 	local k v
@@ -43,11 +45,24 @@ ksm_save() {
 }
 
 ksm_restore() {
-	local k v
+	local k v now
 	[ -s "$_saved" ] || return 0
 	while read -r k v; do
+		now=$(cat $KSM/$k)
+		case $now in *"["*) now=$(sed -n 's/.*\[\(.*\)\].*/\1/p' <<<"$now") ;; esac
+		# Only what changed: some knobs refuse writes while pages are merged.
+		[ "$now" = "$v" ] && continue
 		echo "$v" >$KSM/$k 2>/dev/null || echo "warning: could not restore $k=$v" >&2
 	done <"$_saved"
+}
+
+# Save every knob, then the settings the expected figures assume: zero
+# pages merge like any other page (use_zero_pages=0), no advisor.
+ksm_prepare() {
+	ksm_save
+	ksm_set use_zero_pages 0
+	[ -w $KSM/advisor_mode ] && ksm_set advisor_mode none
+	return 0
 }
 
 ksm_set() {	# knob value

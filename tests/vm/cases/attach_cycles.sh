@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../../host/lib.sh"
 . "$(dirname "$0")/../lib.sh"
 require_ksm_ext
-ksm_save
+ksm_prepare
 ksm_set pages_to_scan 2000
 ksm_set sleep_millisecs 1
 ksm_set run 1

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../../host/lib.sh"
 . "$(dirname "$0")/../lib.sh"
 require_ksm_ext
-ksm_save
+ksm_prepare
 ksm_set run 0
 ksm_set pages_to_scan 5000
 ksm_set sleep_millisecs 10
