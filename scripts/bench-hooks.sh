@@ -6,8 +6,8 @@
 # modes alternate (A B B A ...) so drift hits both alike.
 set -u
 cd "$(dirname "$0")/.."
-. tests/host/lib.sh
-. tests/vm/lib.sh
+. tests/lib/host.sh
+. tests/lib/vm.sh
 require_ksm_ext
 ROUNDS=${ROUNDS:-6} SCANS=${SCANS:-4}
 ksm_prepare

@@ -5,8 +5,8 @@
 # allows; then the policy is detached and A merges too.
 set -u
 cd "$(dirname "$0")/.."
-. tests/host/lib.sh
-. tests/vm/lib.sh
+. tests/lib/host.sh
+. tests/lib/vm.sh
 require_ksm_ext
 ksm_prepare
 ksm_set run 0

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Bad input and missing prerequisites get one clear line and the right exit
 # status (2: usage, 1: runtime), never a crash or a half-done state.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/host.sh"
 
 expect() {	# status pattern cmd...: run cmd, check exit status and stderr
 	local want=$1 pat=$2 rc err

@@ -7,7 +7,7 @@
 # for a while; the test checks that copy-on-write breaks of KSM pages really
 # happened (cow_ksm in /proc/vmstat) and that the workload's integrity check
 # finds every page holding what its process last wrote.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/host.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 [ -w $KSM/run ] || skip "no KSM on this kernel ($KSM/run missing)"
 grep -q '^cow_ksm ' /proc/vmstat || skip "no cow_ksm in /proc/vmstat (Linux >= 6.4 needed to count COW breaks)"

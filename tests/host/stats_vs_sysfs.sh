@@ -19,7 +19,7 @@
 # merged (break_cow on both: counted by BPF, invisible in sysfs), which
 # happens only when a stable_node allocation fails.  We allow 0.5% of the
 # delta plus 2 pages for that; in practice the difference is 0.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/host.sh"
 require_root_ksm
 command -v jq >/dev/null || skip "jq not installed (make deps)"
 

@@ -3,8 +3,8 @@
 # scans a workload whose merged pages keep being written (copy-on-write):
 # no splat (vmtest.sh checks the console), all data intact, and once the
 # churn stops, KSM merges everything it could.
-. "$(dirname "$0")/../../host/lib.sh"
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 ksm_prepare
 ksm_set pages_to_scan 2000

@@ -3,8 +3,8 @@
 # LINKDIR); the form without LINKDIR attaches and, since the link is not
 # pinned, detaches as bpftool exits; a second attach gets EBUSY; ext_policy
 # shows the name and "none" detaches (root only).
-. "$(dirname "$0")/../../host/lib.sh"
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 
 for o in "$POLICIES"/*.bpf.o; do

@@ -1,8 +1,8 @@
 #!/bin/bash
 # A process that never called madvise or prctl merges after a syscall BPF
 # program enrols it through bpf_ksm_enroll_task() (ksm-loader enroll).
-. "$(dirname "$0")/../../host/lib.sh"
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 ksm_prepare
 ksm_set pages_to_scan 5000

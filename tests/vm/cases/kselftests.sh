@@ -2,8 +2,8 @@
 # The kernel's own KSM selftests (tools/testing/selftests/mm, built from the
 # same tree), first with no policy attached, then with the passthrough
 # policy attached through bpftool: ksm_ext must not change what they see.
-. "$(dirname "$0")/../../host/lib.sh"
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 ST=$BUILD/selftests
 [ -x "$ST/ksm_tests" ] && [ -x "$ST/ksm_functional_tests" ] || skip "selftests not built (make vm)"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # A policy that skips everything, or decides at random, leaves the system
 # consistent: after it is detached, KSM merges normally again.
-. "$(dirname "$0")/../../host/lib.sh"
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 ksm_prepare
 ksm_set run 0

@@ -3,8 +3,8 @@
 # them: pages_sharing holds while ksmd keeps scanning, the mm stays known
 # to KSM, and no page is corrupted.  Exercises the VMA path (skip_vma) and
 # the mm path (skip_tgid) of the kernel's rmap_item cursor.
-. "$(dirname "$0")/../../host/lib.sh"
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 ksm_prepare
 ksm_set pages_to_scan 5000

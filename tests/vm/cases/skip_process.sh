@@ -1,8 +1,8 @@
 #!/bin/bash
 # A policy that skips one process: its pages never merge, while another
 # process's pages do (skip_tgid, the per-mm hook).
-. "$(dirname "$0")/../../host/lib.sh"
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 ksm_prepare
 ksm_set run 0

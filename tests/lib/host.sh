@@ -1,6 +1,7 @@
-# Helpers for host tests (sourced).  A host test runs on the real KSM of the
-# running kernel; it skips (exit 77, reason on the last line) when it cannot,
-# and restores every /sys/kernel/mm/ksm value it changed, even on failure.
+# Helpers for the host and VM test scripts (sourced).  A test runs on the
+# real KSM of the running kernel; it skips (exit 77, reason on the last
+# line) when it cannot, and restores every /sys/kernel/mm/ksm value it
+# changed, even on failure.
 set -u
 KSM=/sys/kernel/mm/ksm
 BUILD=${BUILD:-build}

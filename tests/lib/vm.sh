@@ -1,4 +1,4 @@
-# Helpers for the in-VM tests (sourced after tests/host/lib.sh): they need
+# Helpers for the in-VM tests (sourced after tests/lib/host.sh): they need
 # the ksm_ext kernel, and attach policies with bpftool as an operator would.
 POLICIES=$BUILD/bpf/policies
 LINKDIR=/sys/fs/bpf/ksm_ext_test-$$
