@@ -49,7 +49,7 @@ if [ -n "$shell" ] && [ ! -t 0 ]; then
 	exit 2
 fi
 
-cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ksm-ext}
+cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/ksm-ext}
 series_dir=$here/kernel-patch
 fragment=$series_dir/ksm-ext.config
 

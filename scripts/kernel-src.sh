@@ -3,7 +3,7 @@
 # extracting /usr/src/linux-source-6.12.tar.xz the first time.  The directory
 # is keyed by the Debian package version so an upgraded package re-extracts.
 set -euo pipefail
-cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ksm-ext}
+cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/ksm-ext}
 tarball=/usr/src/linux-source-6.12.tar.xz
 [ -r "$tarball" ] || { echo "kernel-src: $tarball missing (run 'make deps')" >&2; exit 1; }
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || stat -c %Y "$tarball")

@@ -10,7 +10,7 @@
 # Work in the tree with plain git (commit, rebase -i, --fixup), then export.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ksm-ext}
+cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/ksm-ext}
 tree=$cache/linux-dev
 base_tag=pristine
 

@@ -5,7 +5,7 @@
 # Prints the toolchain prefix: $prefix/{lib/libbpf.a,include/bpf/,sbin/bpftool}.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ksm-ext}
+cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/ksm-ext}
 src=$("$here/kernel-src.sh")
 key=$( (basename "$src"; cat "$0") | sha256sum | cut -c1-12)
 prefix=$cache/toolchain-$key
