@@ -71,7 +71,8 @@ static int pid_cmp(const void *a, const void *b)
 
 void top_rows_sort_by_pid(struct top_row *rows, size_t n)
 {
-	qsort(rows, n, sizeof(*rows), pid_cmp);
+	if (n)
+		qsort(rows, n, sizeof(*rows), pid_cmp);
 }
 
 const struct top_row *top_rows_find_pid(const struct top_row *rows, size_t n,
@@ -91,7 +92,8 @@ static int bpf_tgid_cmp(const void *a, const void *b)
 
 void top_bpf_sort(struct stats_proc_row *bpf, size_t n)
 {
-	qsort(bpf, n, sizeof(*bpf), bpf_tgid_cmp);
+	if (n)
+		qsort(bpf, n, sizeof(*bpf), bpf_tgid_cmp);
 }
 
 const struct stats_proc_row *top_bpf_find(const struct stats_proc_row *bpf,
@@ -198,6 +200,8 @@ size_t top_rows_by_cgroup(const struct top_row *in, size_t n, struct top_row *ou
 {
 	size_t i, ng = 0;
 
+	if (!n)
+		return 0;
 	memcpy(out, in, n * sizeof(*in));
 	qsort(out, n, sizeof(*out), cgroup_cmp);
 	for (i = 0; i < n; i++) {
@@ -269,7 +273,8 @@ void top_rows_sort(struct top_row *rows, size_t n, enum top_col col, bool revers
 {
 	struct sort_key k = { col, reverse };
 
-	qsort_r(rows, n, sizeof(*rows), row_cmp, &k);
+	if (n)
+		qsort_r(rows, n, sizeof(*rows), row_cmp, &k);
 }
 
 int top_build_rows(const struct top_sample *prev, const struct top_sample *cur,
@@ -286,7 +291,8 @@ int top_build_rows(const struct top_sample *prev, const struct top_sample *cur,
 		free(g);
 		return -ENOMEM;
 	}
-	memcpy(p, cur->procs, n * sizeof(*p));
+	if (n)
+		memcpy(p, cur->procs, n * sizeof(*p));
 	top_rows_rates(prev ? prev->procs : NULL, prev ? prev->nprocs : 0, p, n,
 		       prev ? cur->t_s - prev->t_s : NAN);
 	/* The filter picks processes; the cgroup view adds up those. */

@@ -39,7 +39,7 @@ struct ui {
 	enum ui_mode mode;
 	char edit[TOP_FILTER_LEN];
 	char saved_filter[TOP_FILTER_LEN];	/* restored by Esc */
-	char msg[80];				/* shown once on the status line */
+	char msg[128];				/* shown once on the status line */
 	int scroll;
 	double next_t;				/* next sample, CLOCK_MONOTONIC */
 };

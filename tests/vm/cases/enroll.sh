@@ -14,10 +14,13 @@ start_workload -p 2 -m 16 --seed 5 -r 0 --mode none
 # for: give ksmd a moment, then check nothing merged.
 sleep 2
 [ "$(merging_pages $WL_PIDS)" -eq 0 ] || fail "pages merged before enrolment"
+# 6.12's ksm_stat has no ksm_merge_any line: look for VM_MERGEABLE ("mg")
+# areas in smaps instead.
+mergeable() { grep -q '^VmFlags:.* mg' /proc/"$1"/smaps; }
 for p in $WL_PIDS; do
-	grep -q 'ksm_merge_any: no' /proc/$p/ksm_stat || fail "pid $p already merge_any"
+	mergeable "$p" && fail "pid $p has mergeable areas before enrolment"
 	"$BIN/ksm-loader" enroll "$p" || fail "ksm-loader enroll $p"
-	grep -q 'ksm_merge_any: yes' /proc/$p/ksm_stat || fail "pid $p not merge_any after enrolment"
+	mergeable "$p" || fail "pid $p has no mergeable area after enrolment"
 done
 got=$(wait_sharing "$base" 120 "$WL_EXPECT") || fail "only $got of $WL_EXPECT merged after enrolment"
 log "enrolled $WL_PIDS: $got pages merged (expected $WL_EXPECT)"
