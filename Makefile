@@ -1,7 +1,7 @@
 # ksm-ext: one entry point.  `make demo` runs the main job, `make check` runs
 # every test; both install what they need first (scripts/deps.sh).
 #
-#   make [all]   build the BPF objects, ksm-loader, ksm-workload, unit tests
+#   make [all]   build the BPF objects, ksm-loader, ksm-top, ksm-workload, unit tests
 #   make deps    install the Debian packages (idempotent, quiet if present)
 #   make kernel  build (or reuse) the ksm_ext kernel: ./vmtest.sh -b
 #   make vm      kernel + what the VM suite runs: the policies (built
@@ -40,7 +40,12 @@ LOADER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/loader/*.c))
 WORKLOAD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/workload/*.c))
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/*.c))
 
-BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload $(BUILD)/bin/policy-cycle
+TOP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ksm-top/*.c))
+# ksm-top's pure code (no main, no ncurses, no I/O) for the unit tests.
+TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/ui.o %/sample.o,$(TOP_OBJS))
+
+BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload $(BUILD)/bin/ksm-top \
+	$(BUILD)/bin/policy-cycle
 UNIT := $(BUILD)/tests/unit
 
 .PHONY: all deps check demo clean toolchain kernel vm policies selftests bench-hooks
@@ -104,6 +109,10 @@ $(BUILD)/bin/ksm-loader: $(LOADER_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bin/ksm-top: $(TOP_OBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lncursesw
+
 $(BUILD)/bin/policy-cycle: $(BUILD)/obj/tests/vm/policy_cycle.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -113,7 +122,7 @@ $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
 
 # One Criterion binary for every pure module.
-$(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
+$(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../../tools/ksm-top/top.h"
-#include "../../tools/ksm-top/procfs_extra.h"
+#include "procfs.h"
 
 /* ---- counters and rates ---- */
 
@@ -75,6 +75,24 @@ Test(ksm_top_rates, full_scan_period_between_observed_changes)
 	top_period_update(&p, 11.0, 17);
 	cr_assert_float_eq(p.period_s, 5.0, 1e-9);
 	cr_assert_not(p.lower_bound);
+}
+
+Test(ksm_top_rates, slow_pass_is_not_yet_a_lower_bound)
+{
+	struct top_period p = {};
+
+	top_period_update(&p, 0.0, 1);
+	top_period_update(&p, 1.0, 2);
+	top_period_update(&p, 4.0, 3);
+	cr_assert_float_eq(p.period_s, 3.0, 1e-9);
+	/* 4 s into a pass: slower than usual, not stopped. */
+	top_period_update(&p, 8.0, 3);
+	cr_assert_float_eq(p.period_s, 3.0, 1e-9);
+	cr_assert_not(p.lower_bound);
+	/* 7 s: over twice the period. */
+	top_period_update(&p, 11.0, 3);
+	cr_assert_float_eq(p.period_s, 7.0, 1e-9);
+	cr_assert(p.lower_bound);
 }
 
 Test(ksm_top_rates, full_scan_counter_going_back_starts_over)
@@ -186,16 +204,37 @@ Test(ksm_top_rates, bpf_merges_and_scan_ring)
 	b.bpf.v[KSM_EXT_MERGE_STABLE] = 30;
 	b.bpf.v[KSM_EXT_MERGE_ZERO] = 2;
 	b.ksm.missing |= KSM_STAT_PAGES_SCANNED;
-	b.have_last_scan = true;
-	b.last_scan = (struct ksm_ext_scan){ .seq = 5, .start_ns = 1000000000,
-					     .end_ns = 1500000000, .pages_visited = 50000 };
+	/* Passes 5..7, ending 0.5 s apart (each lasting 0.1 s). */
+	b.nscans = 3;
+	b.scans[0] = (struct ksm_ext_scan){ .seq = 5, .start_ns = 900000000,
+					    .end_ns = 1000000000, .pages_visited = 99 };
+	b.scans[1] = (struct ksm_ext_scan){ .seq = 6, .start_ns = 1400000000,
+					    .end_ns = 1500000000, .pages_visited = 20000 };
+	b.scans[2] = (struct ksm_ext_scan){ .seq = 7, .start_ns = 1900000000,
+					    .end_ns = 2000000000, .pages_visited = 30000 };
 	top_compute_rates(&a, &b, &p, &r);
 	cr_assert_float_eq(r.merges_per_s, 21.0, 1e-9);
 	cr_assert_eq(r.period_src, TOP_SRC_BPF);
-	cr_assert_float_eq(r.full_scan_period_s, 0.5, 1e-9);
+	cr_assert_float_eq(r.full_scan_period_s, 0.5, 1e-9, "between ends, not a pass's length");
+	cr_assert_not(r.period_lower_bound);
 	/* No pages_scanned on this kernel: the ring gives the scan rate. */
 	cr_assert_eq(r.scan_src, TOP_SRC_BPF);
-	cr_assert_float_eq(r.scan_pages_per_s, 100000.0, 1e-6);
+	cr_assert_float_eq(r.scan_pages_per_s, 50000.0, 1e-6);
+
+	/* ksmd stopped: 3 s since the last pass ended. */
+	b.t_s = 5.0;
+	top_compute_rates(&a, &b, &p, &r);
+	cr_assert_float_eq(r.full_scan_period_s, 3.0, 1e-9);
+	cr_assert(r.period_lower_bound);
+
+	/* With pages_scanned, sysfs gives the rate; one pass gives no period. */
+	b.ksm.missing &= ~KSM_STAT_PAGES_SCANNED;
+	b.ksm.pages_scanned = 400;
+	b.nscans = 1;
+	top_compute_rates(&a, &b, &p, &r);
+	cr_assert_eq(r.scan_src, TOP_SRC_SYSFS);
+	cr_assert_float_eq(r.scan_pages_per_s, 80.0, 1e-9);
+	cr_assert_neq(r.period_src, TOP_SRC_BPF);
 
 	/* Stats restarted between the samples: counters went back. */
 	a.bpf.v[KSM_EXT_MERGE_PAIR] = 1000;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ksm-top's output: units, sparklines, table lines, header, text and JSON
- * frames, and the command line. */
+/*
+ * ksm-top's output: units, sparklines, table lines, header, text and JSON
+ * frames, and the command line.
+ */
 #define _GNU_SOURCE	/* open_memstream */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -402,9 +404,9 @@ Test(ksm_top_json, no_ksm_and_bpf_present)
 	x.s.ksm_err = -ENOENT;
 	x.s.bpf_err = 0;
 	x.s.bpf.v[KSM_EXT_MERGE_PAIR] = 12;
-	x.s.have_last_scan = true;
-	x.s.last_scan = (struct ksm_ext_scan){ .seq = 3, .start_ns = 0, .end_ns = 2000000000,
-					       .pages_visited = 100, .merges = 4 };
+	x.s.nscans = 1;
+	x.s.scans[0] = (struct ksm_ext_scan){ .seq = 3, .start_ns = 0, .end_ns = 2000000000,
+					      .pages_visited = 100, .merges = 4 };
 	x.fr.r.saved_bytes = NAN;
 	out = capture(NULL, &x.fr, true);
 	assert_json_shape(out);
@@ -480,7 +482,7 @@ Test(ksm_top_options, bad_usage_is_one_line)
 	char err[160];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		cr_assert_eq(parse(&o, err, sizeof(err), cases[i][0], cases[i][1], NULL), 2,
 			     "%s %s", cases[i][0], cases[i][1] ? cases[i][1] : "");
 		cr_assert(strstr(err, cases[i][2]), "%s: said '%s'", cases[i][0], err);

@@ -28,7 +28,8 @@ const char *top_run_state(uint64_t run)
 	case 1: return "running";
 	case 2: return "unmerging";
 	case 4: return "offline";
-	default: return "unknown";
+	default:
+		return "unknown";
 	}
 }
 
@@ -221,7 +222,7 @@ void top_sparkline(const double *v, size_t n, size_t width, bool utf8,
 
 /* ---- what is missing ---- */
 
-static void __attribute__((format(printf, 5, 6)))
+static void __attribute__((format(printf, 5, 6)))	/* no __printf in userspace */
 add_missing(struct top_missing *m, size_t max, size_t *n, const char *what,
 	    const char *fmt, ...)
 {
@@ -351,7 +352,7 @@ static void header_work(const struct top_frame *fr, struct top_field *f,
 
 	top_fmt_rate(r->scan_pages_per_s, " pages/s", v, sizeof(v));
 	field(f, max, n, "scan", v, !ksm || ((s->ksm.missing & KSM_STAT_PAGES_SCANNED) &&
-					     !s->have_last_scan));
+					     s->nscans < 2));
 	top_fmt_duration(r->full_scan_period_s, d, sizeof(d));
 	snprintf(v, sizeof(v), "%s%s", r->period_lower_bound ? ">" : "", d);
 	field(f, max, n, "full scan", v, !ksm && r->period_src == TOP_SRC_NONE);
@@ -443,22 +444,39 @@ static void format_cell(const struct top_row *r, enum top_col col, int w,
 	char clean[TOP_CGROUP_LEN];
 
 	switch (col) {
-	case TOP_COL_PID:	snprintf(buf, len, "%d", (int)r->pid); break;
-	case TOP_COL_COMM:	top_sanitize(r->comm, buf, len); break;
-	case TOP_COL_PROCS:	snprintf(buf, len, "%u", r->nprocs); break;
-	case TOP_COL_RMAP:	fmt_pages(r->rmap_items, w, buf, len); break;
-	case TOP_COL_MERGING:	fmt_pages(r->merging_pages, w, buf, len); break;
-	case TOP_COL_ZERO:	fmt_pages(r->zero_pages, w, buf, len); break;
-	case TOP_COL_PROFIT:	top_fmt_bytes_short((double)r->profit_bytes, buf, len); break;
+	case TOP_COL_PID:
+		snprintf(buf, len, "%d", (int)r->pid);
+		break;
+	case TOP_COL_COMM:
+		top_sanitize(r->comm, buf, len);
+		break;
+	case TOP_COL_PROCS:
+		snprintf(buf, len, "%u", r->nprocs);
+		break;
+	case TOP_COL_RMAP:
+		fmt_pages(r->rmap_items, w, buf, len);
+		break;
+	case TOP_COL_MERGING:
+		fmt_pages(r->merging_pages, w, buf, len);
+		break;
+	case TOP_COL_ZERO:
+		fmt_pages(r->zero_pages, w, buf, len);
+		break;
+	case TOP_COL_PROFIT:
+		top_fmt_bytes_short((double)r->profit_bytes, buf, len);
+		break;
 	case TOP_COL_MERGEABLE:
 		snprintf(buf, len, "%s", r->merge_any ? "any" : r->mergeable ? "yes" : "no");
 		break;
-	case TOP_COL_MERGES:	top_fmt_count(r->merges_per_s, buf, len); break;
+	case TOP_COL_MERGES:
+		top_fmt_count(r->merges_per_s, buf, len);
+		break;
 	case TOP_COL_CGROUP:
 		top_sanitize(r->cgroup, clean, sizeof(clean));
 		fmt_tail(clean, w, buf, len);
 		break;
-	default:		buf[0] = '\0';
+	default:
+		buf[0] = '\0';
 	}
 }
 

@@ -183,7 +183,7 @@ static void json_system(struct json *j, const struct top_frame *fr)
 static void json_bpf(struct json *j, const struct top_frame *fr)
 {
 	const struct top_sample *s = fr->s;
-	const struct ksm_ext_scan *l = &s->last_scan;
+	const struct ksm_ext_scan *l = &s->scans[s->nscans ? s->nscans - 1 : 0];
 	struct scan_rates sr;
 	int i;
 
@@ -196,7 +196,7 @@ static void json_bpf(struct json *j, const struct top_frame *fr)
 			u64(j, stats_counter_name(i), s->bpf.v[i], true);
 		close_obj(j);
 	}
-	if (s->have_last_scan) {
+	if (s->nscans) {
 		stats_scan_rates(l, &sr);
 		open_obj(j, "last_scan");
 		u64(j, "seq", l->seq, true);

@@ -158,7 +158,6 @@ static void app_init(struct top_app *a, const struct top_opts *o)
 
 static void app_free(struct top_app *a)
 {
-	top_sampler_close(&a->sampler);
 	top_sample_free(&a->samples[0]);
 	top_sample_free(&a->samples[1]);
 	free(a->procs);

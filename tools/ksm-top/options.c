@@ -46,7 +46,7 @@ const char top_usage[] =
 "                 scan history on kernels without pages_scanned)\n"
 "  full scan      time one pass over all mergeable memory takes (the BPF\n"
 "                 scan history, else full_scans deltas; \">\": no pass ended\n"
-"                 for that long)\n"
+"                 for that long, over twice the usual period)\n"
 "  saved          (pages_sharing + ksm_zero_pages) * page size\n"
 "  profit         general_profit: saved memory minus KSM's own metadata\n"
 "  ksmd cpu       ksmd's CPU time per second, % of one CPU\n"
@@ -87,11 +87,14 @@ const char top_usage[] =
 "be read; without the BPF stats merges/s is n/a; a kernel without some file\n"
 "shows n/a for what needs it.  ksm-top says which on the n/a line.\n"
 "\n"
-"Environment: NO_COLOR disables colour; KSM_TOP_SYSFS_DIR reads the KSM\n"
-"sysfs files from another directory (for tests).\n"
+"Environment: NO_COLOR disables colour; COLUMNS sets the width of batch\n"
+"text frames (default 100); KSM_TOP_SYSFS_DIR reads the KSM sysfs files from\n"
+"another directory (for tests).\n"
 "\n"
-"Exit status: 0 ok (also after q, SIGINT or SIGTERM), 1 runtime failure (no\n"
-"terminal, out of memory), 2 bad usage.\n";
+"Exit status: 0 ok (also after q, SIGINT, SIGTERM or SIGHUP; the terminal is\n"
+"restored in every case), 1 runtime failure (not a terminal, unknown\n"
+"terminal type, out of memory, output not writable), 2 bad usage.\n"
+"The manual page ksm-top(1) says the same at more length.\n";
 
 static int bad(char *err, size_t len, const char *fmt, ...)
 {
@@ -167,22 +170,34 @@ int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 			if (parse_count(optarg, &o->iterations))
 				return bad(err, errlen, "invalid iterations '%s' (1 or more)", optarg);
 			break;
-		case 'b': o->batch = true; break;
-		case OPT_JSON: o->batch = o->json = true; break;
+		case 'b':
+			o->batch = true;
+			break;
+		case OPT_JSON:
+			o->batch = o->json = true;
+			break;
 		case 's':
 			if (top_col_parse(optarg, &o->sort))
 				return bad(err, errlen, "unknown sort column '%s' (see --help)", optarg);
 			break;
-		case 'r': o->reverse = true; break;
+		case 'r':
+			o->reverse = true;
+			break;
 		case 'f':
 			if (strlen(optarg) >= sizeof(o->filter))
 				return bad(err, errlen, "filter too long (at most %zu characters)",
 					   sizeof(o->filter) - 1);
-			strcpy(o->filter, optarg);
+			memcpy(o->filter, optarg, strlen(optarg) + 1);
 			break;
-		case 'c': o->cgroups = true; break;
-		case 'a': o->all = true; break;
-		case 'm': o->mono = true; break;
+		case 'c':
+			o->cgroups = true;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'm':
+			o->mono = true;
+			break;
 		case OPT_PIN_DIR:
 			if (!*optarg)
 				return bad(err, errlen, "empty --pin-dir");

@@ -35,12 +35,20 @@ double top_rate(uint64_t prev, uint64_t cur, double dt_s)
 }
 
 /*
+ * Passes vary in length, so only a wait well past the usual period means
+ * ksmd stopped or slowed down; then the time since the last pass ended is a
+ * better, lower, bound than the old period.
+ */
+static bool overdue(double since_s, double period_s)
+{
+	return since_s > 2 * period_s && since_s > 1.0;
+}
+
+/*
  * full_scans only says that a pass ended somewhere between two samples, and
  * the first change we see ends a pass that started before we looked.  So
  * the period is measured between two observed changes: (time between them)
  * / (passes completed between them), accurate to one refresh interval.
- * While no pass completes for longer than the last period (ksmd stopped or
- * slowed down), the time since the last change is a better, lower, bound.
  */
 void top_period_update(struct top_period *p, double t_s, uint64_t full_scans)
 {
@@ -54,7 +62,7 @@ void top_period_update(struct top_period *p, double t_s, uint64_t full_scans)
 	}
 	if (full_scans == p->last_scans) {
 		if (p->have_mark && !isnan(p->period_s) &&
-		    t_s - p->mark_t > p->period_s) {
+		    overdue(t_s - p->mark_t, p->period_s)) {
 			p->period_s = t_s - p->mark_t;
 			p->lower_bound = true;
 		}
@@ -101,27 +109,62 @@ static void rates_from_sysfs(const struct top_sample *prev,
 					(double)saved_pages(prev)) / dt;
 }
 
+/*
+ * Period and scan rate from the newest passes of the BPF ring.  The period
+ * is between pass ends, not a pass's own duration: a pass that fits in one
+ * batch of pages_to_scan lasts a few milliseconds, but the next one starts
+ * only after sleep_millisecs.
+ */
+bool top_scan_span(const struct ksm_ext_scan *scans, size_t n, double now_s,
+		   double *period_s, bool *lower_bound, double *pages_per_s)
+{
+	const struct ksm_ext_scan *first = &scans[0], *last = &scans[n - 1];
+	uint64_t pages = 0;
+	double span_s, since_s;
+	size_t i;
+
+	if (n < 2 || last->seq <= first->seq || last->end_ns <= first->end_ns)
+		return false;
+	for (i = 1; i < n; i++)
+		pages += scans[i].pages_visited;
+	span_s = (last->end_ns - first->end_ns) / 1e9;
+	*period_s = span_s / (double)(last->seq - first->seq);
+	*pages_per_s = pages / span_s;
+	since_s = now_s - last->end_ns / 1e9;
+	*lower_bound = overdue(since_s, *period_s);
+	if (*lower_bound)
+		*period_s = since_s;
+	return true;
+}
+
 static void rates_from_bpf(const struct top_sample *prev,
 			   const struct top_sample *cur, double dt,
 			   struct top_rates *r)
 {
-	struct scan_rates sr;
+	double period, pages_per_s;
+	bool lower;
 
 	if (cur->bpf_err)
 		return;
 	if (prev && !prev->bpf_err)
 		r->merges_per_s = top_rate(bpf_merges(&prev->bpf),
 					   bpf_merges(&cur->bpf), dt);
-	if (!cur->have_last_scan)
+	if (!top_scan_span(cur->scans, cur->nscans, cur->t_s, &period, &lower,
+			   &pages_per_s))
 		return;
-	stats_scan_rates(&cur->last_scan, &sr);
-	/* The BPF ring times each pass exactly; full_scans deltas only to a
-	 * refresh interval. */
-	r->full_scan_period_s = sr.duration_s;
+	/*
+	 * The ring times passes to the nanosecond; full_scans deltas only to
+	 * a refresh interval.
+	 */
+	r->full_scan_period_s = period;
 	r->period_src = TOP_SRC_BPF;
-	r->period_lower_bound = false;
-	if (r->scan_src == TOP_SRC_NONE || isnan(r->scan_pages_per_s)) {
-		r->scan_pages_per_s = sr.pages_per_s;
+	r->period_lower_bound = lower;
+	/*
+	 * pages_scanned (>= 6.7) counts what ksmd looked at; the ring's pages
+	 * are rmap_items, so it is only the fallback.
+	 */
+	if (cur->ksm_err || (cur->ksm.missing & KSM_STAT_PAGES_SCANNED)) {
+		r->scan_pages_per_s = pages_per_s;
 		r->scan_src = TOP_SRC_BPF;
 	}
 }

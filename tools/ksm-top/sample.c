@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "procfs_extra.h"
 
 void top_sampler_init(struct top_sampler *sp, const char *sysfs_dir,
 		      const char *pin_dir, bool all_procs)
@@ -24,17 +23,9 @@ void top_sampler_init(struct top_sampler *sp, const char *sysfs_dir,
 	sp->sysfs_dir = sysfs_dir;
 	sp->pin_dir = pin_dir;
 	sp->all_procs = all_procs;
-	sp->maps = (struct stats_maps){ -1, -1, -1, -1, -1 };
 	/* Every process has the file on >= 6.1, so our own tells. */
 	if (access("/proc/self/ksm_stat", R_OK))
 		sp->ksm_stat_err = -errno;
-}
-
-void top_sampler_close(struct top_sampler *sp)
-{
-	if (sp->maps_open)
-		stats_close(&sp->maps);
-	sp->maps_open = false;
 }
 
 void top_sample_free(struct top_sample *s)
@@ -73,46 +64,34 @@ static void sample_ksmd(struct top_sampler *sp, struct top_sample *s)
 }
 
 /*
- * The BPF stats: opened when they appear, closed when `ksm-loader stats
- * stop` unpins them (our descriptors would keep the maps, frozen, alive).
+ * The BPF stats, opened afresh for each sample: held open, our descriptors
+ * would keep the maps of a stopped (or stopped and restarted) `ksm-loader
+ * stats` alive and frozen.  Returns the number of process rows or -errno.
  */
 static int sample_bpf(struct top_sampler *sp, struct top_sample *s,
 		      struct stats_proc_row **rows)
 {
 	struct ksm_ext_scan ring[KSM_EXT_SCAN_RING];
-	char path[PATH_MAX];
+	struct stats_maps maps;
 	int n, err;
 
 	*rows = NULL;
-	snprintf(path, sizeof(path), "%s/%s", sp->pin_dir, stats_map_names[0]);
-	if (sp->maps_open && access(path, F_OK))
-		top_sampler_close(sp);
-	if (!sp->maps_open) {
-		err = stats_open(sp->pin_dir, &sp->maps);
-		if (err)
-			return err;
-		sp->maps_open = true;
-	}
-	err = stats_read_counters(&sp->maps, &s->bpf);
+	err = stats_open(sp->pin_dir, &maps);
 	if (err)
-		goto fail;
-	n = stats_read_scans(&sp->maps, ring);
+		return err;
+	err = stats_read_counters(&maps, &s->bpf);
+	if (err)
+		goto out;
+	n = stats_read_scans(&maps, ring);
 	if (n < 0) {
 		err = n;
-		goto fail;
+		goto out;
 	}
-	if (n > 0) {
-		s->last_scan = ring[n - 1];
-		s->have_last_scan = true;
-	}
-	n = stats_read_procs(&sp->maps, rows);
-	if (n < 0) {
-		err = n;
-		goto fail;
-	}
-	return n;
-fail:
-	top_sampler_close(sp);
+	s->nscans = n < TOP_SCANS ? (size_t)n : TOP_SCANS;
+	memcpy(s->scans, ring + n - s->nscans, s->nscans * sizeof(*ring));
+	err = stats_read_procs(&maps, rows);
+out:
+	stats_close(&maps);
 	return err;
 }
 
@@ -128,8 +107,9 @@ static bool wanted(const struct top_sampler *sp, const struct proc_ksm_stat *k,
 	if (sp->all_procs || k->rmap_items || k->merging_pages || k->zero_pages ||
 	    k->mergeable || k->merge_any)
 		return true;
+	/* An exited row's pid may name another process by now. */
 	b = top_bpf_find(bpf, nbpf, pid);
-	return b && b->v.merges;
+	return b && b->v.merges && !b->v.exited;
 }
 
 static int push_row(struct top_sample *s, size_t *cap, const struct top_row *r)

@@ -25,13 +25,13 @@ const enum top_col top_proc_view[] = {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_RMAP, TOP_COL_MERGING, TOP_COL_ZERO,
 	TOP_COL_PROFIT, TOP_COL_MERGEABLE, TOP_COL_MERGES, TOP_COL_CGROUP,
 };
-const size_t top_proc_view_len = sizeof(top_proc_view) / sizeof(top_proc_view[0]);
+const size_t top_proc_view_len = ARRAY_SIZE(top_proc_view);
 
 const enum top_col top_cgroup_view[] = {
 	TOP_COL_PROCS, TOP_COL_RMAP, TOP_COL_MERGING, TOP_COL_ZERO,
 	TOP_COL_PROFIT, TOP_COL_MERGES, TOP_COL_CGROUP,
 };
-const size_t top_cgroup_view_len = sizeof(top_cgroup_view) / sizeof(top_cgroup_view[0]);
+const size_t top_cgroup_view_len = ARRAY_SIZE(top_cgroup_view);
 
 int top_col_parse(const char *name, enum top_col *out)
 {

@@ -28,6 +28,11 @@
 #define TOP_FILTER_LEN	64
 #define TOP_HISTORY	512	/* samples kept for the sparklines */
 #define TOP_JSON_HISTORY 60	/* of which a JSON frame carries the last */
+#define TOP_SCANS	8	/* BPF ring entries the period is averaged on */
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define TOP_DELAY_MIN_S	0.1
 #define TOP_DELAY_MAX_S	3600.0
@@ -70,8 +75,8 @@ struct top_sample {
 
 	int bpf_err;			/* 0: the stats maps were read */
 	struct ksm_ext_counters bpf;
-	bool have_last_scan;		/* the newest completed full scan */
-	struct ksm_ext_scan last_scan;
+	struct ksm_ext_scan scans[TOP_SCANS];	/* newest passes, oldest first */
+	size_t nscans;
 
 	int ksm_stat_err;		/* -ENOENT: no /proc/PID/ksm_stat */
 	unsigned int procs_denied;	/* ksm_stat unreadable (not ours) */
@@ -113,6 +118,8 @@ struct top_rates {
 bool top_counter_delta(uint64_t prev, uint64_t cur, uint64_t *delta);
 double top_rate(uint64_t prev, uint64_t cur, double dt_s);
 void top_period_update(struct top_period *p, double t_s, uint64_t full_scans);
+bool top_scan_span(const struct ksm_ext_scan *scans, size_t n, double now_s,
+		   double *period_s, bool *lower_bound, double *pages_per_s);
 void top_compute_rates(const struct top_sample *prev, const struct top_sample *cur,
 		       struct top_period *period, struct top_rates *r);
 
@@ -273,15 +280,12 @@ struct top_sampler {
 	const char *sysfs_dir;		/* KSM_SYSFS_DIR, or a test's */
 	const char *pin_dir;		/* the BPF stats maps */
 	bool all_procs;			/* also processes KSM never saw */
-	struct stats_maps maps;
-	bool maps_open;
 	pid_t ksmd_pid;			/* cached, 0: look it up */
 	int ksm_stat_err;		/* probed once: -ENOENT on old kernels */
 };
 
 void top_sampler_init(struct top_sampler *sp, const char *sysfs_dir,
 		      const char *pin_dir, bool all_procs);
-void top_sampler_close(struct top_sampler *sp);
 /* 0, or -ENOMEM; any other failure is recorded in the sample. */
 int top_sample_read(struct top_sampler *sp, struct top_sample *s);
 void top_sample_free(struct top_sample *s);
@@ -326,8 +330,10 @@ int top_app_tick(struct top_app *a);
 int top_app_rebuild(struct top_app *a);
 double top_now_s(void);
 
-/* Set by SIGINT/SIGTERM/SIGHUP; every loop checks it and leaves through
- * its one exit path. */
+/*
+ * Set by SIGINT/SIGTERM/SIGHUP; every loop checks it and leaves through
+ * its one exit path.
+ */
 extern volatile sig_atomic_t top_quit;
 
 /* The interactive screen; returns the exit status. */

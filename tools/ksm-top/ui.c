@@ -55,7 +55,8 @@ static attr_t attr_of(const struct ui *u, enum ui_pair p)
 	case P_NA:	return A_DIM;
 	case P_HEAD:
 	case P_STATUS:	return A_REVERSE;
-	default:	return A_NORMAL;
+	default:
+		return A_NORMAL;
 	}
 }
 
@@ -119,11 +120,11 @@ static int draw_header(struct top_app *a, const struct ui *u)
 	/* What is missing, most important first, as much as fits. */
 	n = top_missing_list(a->frame.s, a->frame.pin_dir, m, TOP_MAX_MISSING);
 	line[0] = '\0';
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && used < sizeof(line); i++)
 		used += snprintf(line + used, sizeof(line) - used, "%s%s",
-				 i ? "; " : "n/a: ", m[i].why) ;
-	if (used >= (size_t)COLS && COLS > 4)
-		strcpy(line + COLS - 4, "...");
+				 i ? "; " : "n/a: ", m[i].why);
+	if (strlen(line) > (size_t)COLS && COLS > 4)
+		memcpy(line + COLS - 4, "...", 4);
 	put(y, 0, attr_of(u, P_NA), line);
 	return y + 1;
 }
@@ -217,10 +218,10 @@ static void draw_table(struct top_app *a, struct ui *u, int y, int height)
 static void draw_status(struct top_app *a, struct ui *u)
 {
 	size_t n = a->view.cgroups ? a->ncgroups : a->nprocs;
-	char line[512], ival[16];
-	int y = LINES - 1;
+	char line[512], bar[512], ival[16], filter[TOP_FILTER_LEN];
 
 	top_fmt_duration(a->view.interval_s, ival, sizeof(ival));
+	top_sanitize(a->view.filter, filter, sizeof(filter));
 	if (u->mode == UI_EDIT_FILTER)
 		snprintf(line, sizeof(line), "filter: %s_   (Enter apply, Esc cancel)", u->edit);
 	else if (u->mode == UI_EDIT_DELAY)
@@ -232,21 +233,12 @@ static void draw_status(struct top_app *a, struct ui *u)
 		snprintf(line, sizeof(line), "%s%zu %s%s%s%s  q quit  h help  <> sort  r rev  / filter  c %s  p pause  +- %s",
 			 a->view.paused ? "PAUSED  " : "", n,
 			 a->view.cgroups ? "cgroups" : "procs",
-			 a->view.filter[0] ? " filter \"" : "", a->view.filter,
-			 a->view.filter[0] ? "\"" : "",
+			 filter[0] ? " filter \"" : "", filter, filter[0] ? "\"" : "",
 			 a->view.cgroups ? "procs" : "cgroups", ival);
 	u->msg[0] = '\0';
-	/* Pad so the bar spans the line. */
-	if (strlen(line) < sizeof(line) - 1) {
-		size_t l = strlen(line);
-		int pad = COLS - 1 - (int)l;
-
-		if (pad > 0 && l + pad < sizeof(line)) {
-			memset(line + l, ' ', pad);
-			line[l + pad] = '\0';
-		}
-	}
-	put(y, 0, attr_of(u, P_STATUS), line);
+	/* Padded, so the bar spans the line. */
+	snprintf(bar, sizeof(bar), "%-*s", COLS < (int)sizeof(bar) ? COLS : 0, line);
+	put(LINES - 1, 0, attr_of(u, P_STATUS), bar);
 }
 
 static void draw_help(struct top_app *a, const struct ui *u)
@@ -268,7 +260,7 @@ static void draw_help(struct top_app *a, const struct ui *u)
 	int y = 0;
 
 	put(y++, 0, attr_of(u, P_TITLE), "ksm-top help");
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		put(y++, 2, A_NORMAL, keys[i]);
 	y++;
 	snprintf(line, sizeof(line), "sorted by %s%s, %s view, filter \"%s\"",
@@ -316,7 +308,7 @@ static const double intervals[] = {
 
 static void step_interval(struct top_app *a, struct ui *u, int dir)
 {
-	size_t i, n = sizeof(intervals) / sizeof(intervals[0]);
+	size_t i, n = ARRAY_SIZE(intervals);
 	double cur = a->view.interval_s, pick = cur;
 
 	for (i = 0; i < n; i++) {
@@ -441,12 +433,24 @@ static int normal_key(struct top_app *a, struct ui *u, int ch)
 	case 'd':
 		start_edit(u, UI_EDIT_DELAY, "");
 		break;
-	case KEY_UP:	u->scroll--; break;
-	case KEY_DOWN:	u->scroll++; break;
-	case KEY_PPAGE:	u->scroll -= table_page(); break;
-	case KEY_NPAGE:	u->scroll += table_page(); break;
-	case KEY_HOME:	u->scroll = 0; break;
-	case KEY_END:	u->scroll = 1 << 30; break;	/* clamped when drawn */
+	case KEY_UP:
+		u->scroll--;
+		break;
+	case KEY_DOWN:
+		u->scroll++;
+		break;
+	case KEY_PPAGE:
+		u->scroll -= table_page();
+		break;
+	case KEY_NPAGE:
+		u->scroll += table_page();
+		break;
+	case KEY_HOME:
+		u->scroll = 0;
+		break;
+	case KEY_END:
+		u->scroll = 1 << 30; /* clamped when drawn */
+		break;
 	case KEY_CTRL('l'):
 		clearok(curscr, TRUE);
 		break;
