@@ -9,14 +9,14 @@ cd "$(dirname "$0")/.."
 . tests/lib/host.sh
 . tests/lib/vm.sh
 require_ksm_ext
-ROUNDS=${ROUNDS:-6} SCANS=${SCANS:-4}
+ROUNDS=${ROUNDS:-6} SCANS=${SCANS:-3} MIB=${MIB:-8}
 ksm_prepare
 ksm_set smart_scan 0
 ksm_set pages_to_scan 4000
 ksm_set sleep_millisecs 10
 ksm_set run 1
 base=$(ksm_get pages_sharing)
-start_workload -p 4 -m 32 --seed 1 -r 0
+start_workload -p 4 -m "$MIB" --seed 1 -r 0
 wait_sharing "$base" 300 "$WL_EXPECT" >/dev/null || fail "workload did not merge"
 wait_scans 2
 ksmd=$(pgrep -x ksmd)
