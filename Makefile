@@ -41,6 +41,8 @@ WORKLOAD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/workload/*.c))
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/*.c))
 
 TOP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ksm-top/*.c))
+# ksm-policyd's controller and config parser (pure; the daemon is to come).
+POLICYD_PURE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/policyd/*.c))
 # ksm-top's pure code (no main, no ncurses, no I/O) for the unit tests.
 TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/ui.o %/sample.o,$(TOP_OBJS))
 
@@ -122,7 +124,8 @@ $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
 
 # One Criterion binary for every pure module.
-$(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
+$(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(POLICYD_PURE_OBJS) \
+	$(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 

@@ -4,6 +4,8 @@
 # the host root shared read-only over 9p, and run a command or the in-VM
 # suite inside.  The guest console is kept and checked for kernel splats.
 set -euo pipefail
+# Our own make -jN runs below; don't inherit a caller's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 here=$(cd "$(dirname "$0")" && pwd)
 usage() {
 	cat <<'TXT'

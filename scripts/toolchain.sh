@@ -4,6 +4,8 @@
 # libbpf 1.1 / bpftool 7.1 cannot create struct_ops links.
 # Prints the toolchain prefix: $prefix/{lib/libbpf.a,include/bpf/,sbin/bpftool}.
 set -euo pipefail
+# Our own make -jN runs below; don't inherit a caller's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/ksm-ext}
 src=$("$here/kernel-src.sh")

@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 LOGS=${TEST_LOGS:-$BUILD/test-logs}
 HOST_TIMEOUT=${HOST_TIMEOUT:-600}
-# In the VM the repository is read-only: fall back to /tmp.
-{ mkdir -p "$LOGS" && [ -w "$LOGS" ]; } 2>/dev/null || { LOGS=/tmp/ksm-ext-test-logs; mkdir -p "$LOGS"; }
+# In the VM the repository is read-only: fall back to $TMPDIR.
+{ mkdir -p "$LOGS" && [ -w "$LOGS" ]; } 2>/dev/null ||
+	{ LOGS=${TMPDIR:-/tmp}/ksm-ext-test-logs; mkdir -p "$LOGS"; }
 pass=0 fail=0 skip=0
 
 report() {	# status name [reason]

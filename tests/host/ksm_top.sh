@@ -25,17 +25,15 @@ command -v jq >/dev/null || skip "jq not installed (make deps)"
 [ -x "$TOP" ] || fail "$TOP not built (run make)"
 TOP=$(realpath "$TOP")
 
-# Our own tmux server, killed at exit before the library's cleanup runs
-# (host.sh traps EXIT with _cleanup: wrap it rather than replace the trap).
+# Our own tmux server, killed at exit.
 SOCK=ksmtop-test-$$
 tm() { tmux -L "$SOCK" "$@"; }
-eval "$(declare -f _cleanup | sed '1s/^_cleanup/_lib_cleanup/')"
-_cleanup() {
+_kill_tmux() {
 	tm kill-server 2>/dev/null
 	# kill-server leaves the socket file behind.
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-	_lib_cleanup
 }
+at_exit _kill_tmux
 
 ksm_prepare
 ksm_set run 0

@@ -43,7 +43,8 @@ cg= cgid=
 if [ -n "$cg2" ] && mkdir "$cg2/ksm-ext-test-$$" 2>/dev/null; then
 	cg=$cg2/ksm-ext-test-$$
 	cgid=$(stat -c %i "$cg")
-	_cleanup_cg() { rmdir "$cg" 2>/dev/null; }
+	_rm_cgroup() { rmdir "$cg" 2>/dev/null; }
+	at_exit _rm_cgroup
 fi
 in_cgroup() { [ -n "$cg" ] && echo "$BASHPID" >"$cg/cgroup.procs"; exec "$@"; }
 
@@ -64,7 +65,7 @@ t0=$SECONDS
 while :; do
 	got=$(($(ksm_get pages_sharing) - a_sharing))
 	[ "$got" -ge $((expect * 95 / 100)) ] && break
-	[ $((SECONDS - t0)) -lt 120 ] || fail "only $got of $expect pages merged after 120 s"
+	[ $((SECONDS - t0)) -lt 120 ] || fail "only $got of $expect pages merged after 120 s ($(ksm_state))"
 	sleep 0.5
 done
 scans=$(ksm_get full_scans)

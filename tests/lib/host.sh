@@ -9,7 +9,7 @@ BIN=$BUILD/bin
 BPFTOOL=$BUILD/toolchain/sbin/bpftool
 # Our own pin directory, so an operator's running stats are left alone.
 PIN=/sys/fs/bpf/ksm_ext/test-$$
-TMP=$(mktemp -d /tmp/ksm-ext-test.XXXXXX)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ksm-ext-test.XXXXXX")
 _saved=$TMP/ksm-saved
 _pids=()
 
@@ -72,11 +72,26 @@ ksm_set() {	# knob value
 
 ksm_get() { cat $KSM/$1; }
 
+# One line of KSM's state, for failure messages.
+ksm_state() {
+	local k out=
+	for k in run pages_to_scan sleep_millisecs full_scans pages_scanned \
+		 pages_shared pages_sharing pages_unshared pages_volatile; do
+		out="$out $k=$(cat $KSM/$k 2>/dev/null)"
+	done
+	echo "${out# }"
+}
+
 # Start a background process we own; remembered for cleanup.
 spawn() {
 	"$@" &
 	_pids+=($!)
 }
+
+# Functions to run at exit, after our processes are gone and before the
+# KSM knobs are restored: at_exit FUNCTION.
+_exit_hooks=()
+at_exit() { _exit_hooks+=("$1"); }
 
 _cleanup() {
 	local p
@@ -86,10 +101,11 @@ _cleanup() {
 	for p in "${_pids[@]}"; do
 		wait "$p" 2>/dev/null
 	done
+	for p in "${_exit_hooks[@]}"; do
+		"$p"
+	done
 	[ -d "$PIN" ] && "$BIN/ksm-loader" --pin-dir "$PIN" stats stop >/dev/null 2>&1
 	ksm_restore
-	declare -F _cleanup_cg >/dev/null && _cleanup_cg
-	declare -F _vm_cleanup >/dev/null && _vm_cleanup
 	rm -rf "$TMP"
 }
 trap _cleanup EXIT

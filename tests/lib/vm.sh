@@ -48,6 +48,7 @@ _vm_cleanup() {
 	[ -e $KSM/ext_policy ] && echo none >$KSM/ext_policy 2>/dev/null
 	rm -rf "$LINKDIR"
 }
+at_exit _vm_cleanup
 
 # Wait (up to $2 s) until pages_sharing - $1 >= $3; print the delta.
 wait_sharing() {

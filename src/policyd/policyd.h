@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ksm-policyd: the controller (pure), its configuration (pure parser) and
+ * the types the daemon passes between them.  Nothing declared here does
+ * I/O, so the unit tests drive it with a simulated KSM.  The maths is
+ * written down in docs/policyd.md.
+ */
+#ifndef KSM_POLICYD_H
+#define KSM_POLICYD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POLICYD_CONF_DEFAULT "/etc/ksm-policyd.conf"
+#define POLICYD_STATE_DEFAULT "/run/ksm-policyd.state"
+#define POLICYD_PATH_MAX 256
+
+struct policyd_config {
+	/* Budget: the most of one CPU ksmd may use, and what it uses idle. */
+	double cpu_budget_pct;
+	double idle_cpu_pct;
+	/* Clamps on both outputs. */
+	uint64_t pages_min, pages_max;
+	uint64_t sleep_ms_min, sleep_ms_max;
+	/* Pages per wakeup the rate mapping aims for at low rates. */
+	uint64_t batch_pages;
+	/* Yield (merges per 1000 pages scanned): EWMA weight, hysteresis band. */
+	double ewma_weight;
+	double yield_low, yield_high;
+	/* Memory pressure: PSI some avg10 (%) band and a MemAvailable floor. */
+	double psi_high, psi_low;
+	uint64_t mem_low_mib;
+	double pressure_rate_pct;	/* floor under pressure, % of the cap */
+	/* Steps: back off fast, probe slowly. */
+	double backoff_factor;		/* multiply the rate by this (< 1) */
+	double probe_step;		/* grow the rate by this fraction */
+	uint64_t cooldown_ms;		/* between probes, and after a back-off */
+	uint64_t boost_scans;		/* full scans a boost lasts at least */
+	uint64_t boost_min_pages;	/* new mergeable pages that trigger one */
+	uint64_t sample_pages;		/* pages needed for a yield sample */
+	uint64_t holdoff_ms;		/* pause after a foreign write */
+	/* Daemon. */
+	uint64_t interval_ms;
+	bool dry_run;
+	bool take_over_advisor;
+	char metrics_file[POLICYD_PATH_MAX];	/* "" = no metrics */
+	char state_file[POLICYD_PATH_MAX];
+};
+
+void policyd_config_defaults(struct policyd_config *cfg);
+/*
+ * Pure: apply INI @text (from @file, used in messages) over @cfg.  On error
+ * returns -EINVAL and writes one "FILE:LINE: problem" line to @err; @cfg
+ * is then partly updated and the caller exits 2.
+ */
+int policyd_config_parse(const char *file, const char *text,
+			 struct policyd_config *cfg, char *err, size_t err_len);
+/* Apply one "key=value" (a CLI override); same errors, "FILE" is "option". */
+int policyd_config_set(struct policyd_config *cfg, const char *key,
+		       const char *value, const char *file, int line,
+		       char *err, size_t err_len);
+/* Cross-field checks (low < high, min <= max); 0 or -EINVAL with @err. */
+int policyd_config_check(const struct policyd_config *cfg, const char *file,
+			 char *err, size_t err_len);
+
+/*
+ * One observation: deltas since the previous one.  The daemon makes one a
+ * tick; a field it cannot measure is 0 (and the *_valid flags say so).
+ */
+struct policyd_obs {
+	uint64_t wall_ns;
+	uint64_t pages_scanned;
+	uint64_t merges;		/* merges, or growth of saved pages */
+	uint64_t ksmd_cpu_ns;
+	bool cpu_valid;
+	/* Full scans completed in the interval, and the last one's figures. */
+	uint64_t full_scans;
+	uint64_t scan_pages, scan_merges;
+	/* Memory pressure now. */
+	double psi_some_avg10;
+	uint64_t mem_available_bytes;
+	bool mem_valid;
+	/* New mergeable memory: mms that entered KSM, rmap_items growth. */
+	uint64_t mm_enters;
+	uint64_t new_mergeable_pages;
+	/* pages_to_scan is not what we last wrote: someone else tunes KSM. */
+	bool foreign_write;
+};
+
+enum policyd_phase {
+	POLICYD_BOOST,		/* scanning at the cap until boost_scans pass */
+	POLICYD_TRACK,		/* following yield */
+	POLICYD_IDLE,		/* backed off to the idle rate */
+	POLICYD_HOLD,		/* someone else writes the knobs */
+};
+
+struct policyd_state {
+	double rate;			/* commanded pages per second of sleep */
+	double yield_ewma;		/* merges per 1000 pages */
+	double cost_ns_per_page;	/* ksmd CPU per page, EWMA */
+	double cost_batch_ns_per_page;	/* the same, in large batches only */
+	double cpu_pct;			/* measured ksmd CPU, EWMA */
+	enum policyd_phase phase;
+	bool pressure;
+	bool yield_seeded, cpu_seeded;	/* EWMAs start at the first sample */
+	uint64_t now_ns;		/* sum of observed wall time */
+	uint64_t last_change_ns;
+	uint64_t last_backoff_ns;
+	uint64_t boost_scans_left;
+	uint64_t hold_until_ns;
+	unsigned int foreign_count;
+	/* Yield sample accumulating until sample_pages or a full scan. */
+	uint64_t acc_pages, acc_merges;
+	uint64_t pages_to_scan, sleep_ms;	/* last output */
+};
+
+struct policyd_decision {
+	uint64_t pages_to_scan, sleep_ms;
+	bool changed;		/* outputs differ from the previous ones */
+	char reason[160];
+};
+
+/* Initial state and first decision: a boost, since nothing is known yet. */
+void policyd_init(const struct policyd_config *cfg, struct policyd_state *st,
+		  struct policyd_decision *d);
+/* The pure step function: one observation in, the outputs and why out. */
+void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
+		  const struct policyd_obs *obs, struct policyd_decision *d);
+/* Pure: the highest rate the CPU budget allows at cost @c ns/page. */
+double policyd_cap_rate(const struct policyd_config *cfg, double c);
+/* Pure: map a rate to clamped (pages_to_scan, sleep_millisecs). */
+void policyd_rate_to_knobs(const struct policyd_config *cfg, double rate,
+			   uint64_t *pages, uint64_t *sleep_ms);
+const char *policyd_phase_name(enum policyd_phase p);
+
+#endif /* KSM_POLICYD_H */
