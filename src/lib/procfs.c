@@ -86,8 +86,10 @@ int parse_ksm_stat(const char *text, struct proc_ksm_stat *out)
 	}
 	if ((err = value_bool(text, "ksm_merge_any:", &out->merge_any)) && err != -ENOENT)
 		return err;
-	if ((err = value_bool(text, "ksm_mergeable:", &out->mergeable)) && err != -ENOENT)
+	err = value_bool(text, "ksm_mergeable:", &out->mergeable);
+	if (err && err != -ENOENT)
 		return err;
+	out->has_mergeable = !err;
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct proc_ksm_stat {
 	int64_t process_profit;
 	bool merge_any;		/* prctl(PR_SET_MEMORY_MERGE) */
 	bool mergeable;		/* has a VM_MERGEABLE area */
+	bool has_mergeable;	/* the two lines above exist (Linux >= 6.8) */
 };
 
 /* /proc/pressure/memory, "some" and "full" lines. */

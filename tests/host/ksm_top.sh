@@ -94,7 +94,7 @@ while IFS= read -r line; do
 		     and has("cow_breaks_per_s") and has("psi_memory_some_avg10"))
 		and ([.processes[] | select(.pid as $p | $want | index($p))
 		      | select(.comm == "ksm-workload" and .merging_pages > 0
-			       and .rmap_items > 0 and .mergeable)] | length) == ($want | length)
+			       and .rmap_items > 0 and .mergeable != false)] | length) == ($want | length)
 		and (.cgroups | length) >= 1
 		and (.history.saved_bytes | length) >= 1
 		and (.missing | type) == "array"

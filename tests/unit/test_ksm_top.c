@@ -278,7 +278,8 @@ static struct top_row row(pid_t pid, const char *comm, const char *cg,
 {
 	struct top_row r = { .pid = pid, .nprocs = 1, .merging_pages = merging,
 			     .rmap_items = merging * 2, .profit_bytes = (int64_t)merging * 4096,
-			     .mergeable = true, .have_bpf = bpf, .bpf_merges = merges,
+			     .mergeable = true, .mergeable_known = true,
+			     .have_bpf = bpf, .bpf_merges = merges,
 			     .merges_per_s = NAN };
 
 	snprintf(r.comm, sizeof(r.comm), "%s", comm);

@@ -121,7 +121,7 @@ static struct top_row sample_row(void)
 	struct top_row r = {
 		.pid = 16375, .nprocs = 1, .rmap_items = 4096, .merging_pages = 1228,
 		.zero_pages = 0, .profit_bytes = 4718592, .mergeable = true,
-		.merges_per_s = NAN,
+		.mergeable_known = true, .merges_per_s = NAN,
 	};
 
 	strcpy(r.comm, "ksm-workload");
@@ -143,7 +143,12 @@ Test(ksm_top_format, table_lines_have_the_screen_width)
 			   66), "got '%s'", line);
 	/* A long cgroup keeps its end, where the leaf is. */
 	cr_assert(strstr(line, " ..ion-4.scope"), "got '%s'", line);
+	/* A kernel whose ksm_stat does not say (6.12) shows "-", not "no". */
+	r.mergeable_known = false;
+	top_format_row(&r, top_proc_view, top_proc_view_len, 80, line, sizeof(line));
+	cr_assert(strstr(line, "4.5M -   "), "got '%s'", line);
 	cr_assert_eq(line[79], 'e');
+	r.mergeable_known = true;
 
 	/* Numbers wider than their column switch to units. */
 	r.rmap_items = 123456789;

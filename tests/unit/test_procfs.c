@@ -22,6 +22,7 @@ Test(procfs, ksm_stat_6_12)
 	cr_assert_eq(s.process_profit, 15728640);
 	cr_assert_not(s.merge_any);
 	cr_assert(s.mergeable);
+	cr_assert(s.has_mergeable);
 }
 
 Test(procfs, ksm_stat_old_kernel_and_negative_profit)
@@ -30,6 +31,8 @@ Test(procfs, ksm_stat_old_kernel_and_negative_profit)
 
 	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\n", &s), 0);
 	cr_assert_eq(s.rmap_items, 3);
+	/* 6.12 has no ksm_merge_any/ksm_mergeable lines: unknown, not "no". */
+	cr_assert_not(s.has_mergeable);
 	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_process_profit -192\n", &s), 0);
 	cr_assert_eq(s.process_profit, -192);
 }

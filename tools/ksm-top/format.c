@@ -466,7 +466,9 @@ static void format_cell(const struct top_row *r, enum top_col col, int w,
 		top_fmt_bytes_short((double)r->profit_bytes, buf, len);
 		break;
 	case TOP_COL_MERGEABLE:
-		snprintf(buf, len, "%s", r->merge_any ? "any" : r->mergeable ? "yes" : "no");
+		/* "-": this kernel's ksm_stat does not say (< 6.8). */
+		snprintf(buf, len, "%s", !r->mergeable_known ? "-" :
+			 r->merge_any ? "any" : r->mergeable ? "yes" : "no");
 		break;
 	case TOP_COL_MERGES:
 		top_fmt_count(r->merges_per_s, buf, len);

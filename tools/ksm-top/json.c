@@ -226,9 +226,13 @@ static void json_row(struct json *j, const struct top_row *r, bool cgroup)
 	u64(j, "merging_pages", r->merging_pages, true);
 	u64(j, "zero_pages", r->zero_pages, true);
 	s64(j, "profit_bytes", r->profit_bytes, true);
-	if (!cgroup) {
+	if (!cgroup && r->mergeable_known) {
 		boolean(j, "mergeable", r->mergeable);
 		boolean(j, "merge_any", r->merge_any);
+	} else if (!cgroup) {
+		/* Older kernels' ksm_stat does not say. */
+		str(j, "mergeable", NULL);
+		str(j, "merge_any", NULL);
 	}
 	u64(j, "bpf_merges", r->bpf_merges, r->have_bpf);
 	num(j, "merges_per_s", r->merges_per_s);

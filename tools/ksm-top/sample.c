@@ -145,6 +145,7 @@ static int read_proc(struct top_sampler *sp, struct top_sample *s, pid_t pid,
 		.rmap_items = k.rmap_items, .merging_pages = k.merging_pages,
 		.zero_pages = k.zero_pages, .profit_bytes = k.process_profit,
 		.mergeable = k.mergeable, .merge_any = k.merge_any,
+		.mergeable_known = k.has_mergeable,
 	};
 	/* Gone between two reads: drop it rather than show half a row. */
 	if (procfs_read_comm(pid, r->comm, sizeof(r->comm)))

@@ -184,6 +184,7 @@ static void add_row(struct top_row *sum, const struct top_row *r)
 	sum->profit_bytes += r->profit_bytes;
 	sum->mergeable |= r->mergeable;
 	sum->merge_any |= r->merge_any;
+	sum->mergeable_known |= r->mergeable_known;
 	sum->have_bpf |= r->have_bpf;
 	sum->bpf_merges += r->bpf_merges;
 	/* Unknown rates (new processes) add nothing; all unknown stays NAN. */

@@ -50,6 +50,7 @@ struct top_row {
 	int64_t profit_bytes;
 	bool mergeable;			/* has a VM_MERGEABLE area */
 	bool merge_any;			/* prctl(PR_SET_MEMORY_MERGE) */
+	bool mergeable_known;		/* ksm_stat says (Linux >= 6.8) */
 	bool have_bpf;			/* a BPF per-process row was joined */
 	uint64_t bpf_merges;		/* pages merged since the stats started */
 	double merges_per_s;		/* NAN: unknown (no BPF, first sample) */
