@@ -281,22 +281,11 @@ pid_t procfs_find_ksmd(void)
 int parse_vmstat_u64(const char *text, const char *key, uint64_t *out)
 {
 	char prefix[64];
-	const char *v;
-	char *end;
 
 	/* "cow_ksm " must not match a longer key such as "cow_ksm_x ". */
 	if (snprintf(prefix, sizeof(prefix), "%s ", key) >= (int)sizeof(prefix))
 		return -EINVAL;
-	v = line_value(text, prefix);
-	if (!v)
-		return -ENOENT;
-	if (!isdigit((unsigned char)*v))
-		return -EINVAL;
-	errno = 0;
-	*out = strtoull(v, &end, 10);
-	if (errno || (*end && *end != '\n'))
-		return -EINVAL;
-	return 0;
+	return value_u64(text, prefix, out);
 }
 
 int parse_cgroup_v2_path(const char *text, char *out, size_t len)
