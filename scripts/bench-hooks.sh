@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 require_ksm_ext
 ROUNDS=${ROUNDS:-6} SCANS=${SCANS:-3} MIB=${MIB:-8}
 ksm_prepare
+ksm_settle
 ksm_set smart_scan 0
 ksm_set pages_to_scan 4000
 ksm_set sleep_millisecs 10

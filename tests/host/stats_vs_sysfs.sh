@@ -24,6 +24,7 @@ require_root_ksm
 command -v jq >/dev/null || skip "jq not installed (make deps)"
 
 ksm_prepare
+ksm_settle
 ksm_set run 0
 ksm_set pages_to_scan 5000
 ksm_set sleep_millisecs 10

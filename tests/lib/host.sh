@@ -72,6 +72,26 @@ ksm_set() {	# knob value
 
 ksm_get() { cat $KSM/$1; }
 
+# Let ksmd drop what exited processes left behind.  KSM updates
+# pages_shared/pages_sharing for an exited process only when ksmd next
+# visits its mm, so a baseline taken over such leftovers (an earlier test's
+# workload, with run=0 since) moves under the test's feet.  Leaves ksmd
+# running fast; set the knobs you want afterwards.
+ksm_settle() {
+	local fs0 i
+	ksm_set pages_to_scan 5000
+	ksm_set sleep_millisecs 10
+	ksm_set run 1
+	fs0=$(ksm_get full_scans)
+	for ((i = 0; i < 100; i++)); do
+		# Two passes visit every mm; an empty list makes no passes.
+		[ $(($(ksm_get full_scans) - fs0)) -ge 2 ] && return 0
+		[ $(($(ksm_get pages_shared) + $(ksm_get pages_sharing) +
+		     $(ksm_get pages_unshared))) -eq 0 ] && return 0
+		sleep 0.1
+	done
+}
+
 # One line of KSM's state, for failure messages.
 ksm_state() {
 	local k out=

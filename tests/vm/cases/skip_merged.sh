@@ -7,6 +7,7 @@
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
 ksm_prepare
+ksm_settle
 ksm_set pages_to_scan 5000
 ksm_set sleep_millisecs 10
 base=$(ksm_get pages_sharing)
