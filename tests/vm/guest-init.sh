@@ -10,10 +10,12 @@ export HOME=/run/tmp TERM=${TERM:-linux}
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mkdir -p /dev/pts
+mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs run /run
 mkdir -p /run/tmp /run/share
 chmod 1777 /run/tmp
-export TMPDIR=/run/tmp
+export TMPDIR=/run/tmp TMUX_TMPDIR=/run/tmp
 mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
