@@ -10,6 +10,8 @@
 #   make demo    deps + all + the live demo on the host kernel (scripts/demo.sh),
 #                then a policy at work on the ksm_ext kernel in the VM
 #   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
+#   make bench-policyd  ksm-policyd vs stock KSM settings on the host kernel
+#                (docs/BENCHMARKS.md; ~15 min)
 #   make clean   remove build/ (the caches outside the repo stay)
 
 SHELL := /bin/bash
@@ -41,16 +43,19 @@ WORKLOAD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/workload/*.c))
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/*.c))
 
 TOP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ksm-top/*.c))
-# ksm-policyd's controller and config parser (pure; the daemon is to come).
-POLICYD_PURE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/policyd/*.c))
+POLICYD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/policyd/*.c))
+# ksm-policyd's pure half (controller, config parser, state file and metrics
+# text), unit-tested; the rest does the daemon's I/O (src/policyd/daemon.h).
+POLICYD_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/policyd/%.o,policyd_step policyd_config state_file metrics)
 # ksm-top's pure code (no main, no ncurses, no I/O) for the unit tests.
 TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/ui.o %/sample.o,$(TOP_OBJS))
 
 BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload $(BUILD)/bin/ksm-top \
-	$(BUILD)/bin/policy-cycle
+	$(BUILD)/bin/ksm-policyd $(BUILD)/bin/policy-cycle
 UNIT := $(BUILD)/tests/unit
 
-.PHONY: all deps check demo clean toolchain kernel vm policies selftests bench-hooks
+.PHONY: all deps check demo clean toolchain kernel vm policies selftests bench-hooks \
+	bench-policyd
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(UNIT) $(BPF_OBJS)
@@ -69,6 +74,11 @@ bench-hooks:
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@$(MAKE) --no-print-directory vm
 	@./vmtest.sh -- scripts/bench-hooks.sh
+
+bench-policyd:
+	@scripts/deps.sh gnuplot-nox
+	@$(MAKE) --no-print-directory -j$$(nproc) all
+	@scripts/bench-policyd.sh
 
 demo:
 	@scripts/deps.sh
@@ -105,7 +115,11 @@ $(BUILD)/obj/%.o: %.c $(TC_STAMP)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
 # Objects that include a skeleton must wait for it.
-$(LOADER_OBJS): $(SKELS)
+$(LOADER_OBJS) $(POLICYD_OBJS): $(SKELS)
+
+$(BUILD)/bin/ksm-policyd: $(POLICYD_OBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/ksm-loader: $(LOADER_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)

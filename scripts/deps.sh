@@ -1,6 +1,7 @@
 #!/bin/bash
 # Install the Debian packages ksm-ext needs to build and test, if missing.
 # Idempotent and silent when everything is present; needs root otherwise.
+# Arguments name extra packages a target needs (make bench-policyd: gnuplot).
 set -euo pipefail
 pkgs=(
 	make gcc libc6-dev pkg-config git
@@ -9,6 +10,7 @@ pkgs=(
 	linux-source-6.12 pahole bc bison flex libssl-dev cpio xz-utils kmod perl python3
 	qemu-system-x86 busybox-static
 	jq tmux procps libnuma-dev
+	"$@"
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -235,6 +235,31 @@ int procfs_task_cpu_ns(pid_t pid, uint64_t *ns)
 	return 0;
 }
 
+int parse_schedstat_ns(const char *text, uint64_t *ns)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n'))
+		return -EINVAL;
+	*ns = v;
+	return 0;
+}
+
+int procfs_task_runtime_ns(pid_t pid, uint64_t *ns)
+{
+	char path[64], buf[256];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	err = procfs_read(path, buf, sizeof(buf));
+	return err ? err : parse_schedstat_ns(buf, ns);
+}
+
 static long stat_ppid(const char *stat_text)
 {
 	const char *close = strrchr(stat_text, ')');

@@ -39,8 +39,12 @@ int procfs_read(const char *path, char *buf, size_t len);
 int procfs_read_ksm_stat(pid_t pid, struct proc_ksm_stat *out);
 int procfs_read_psi_memory(struct psi_memory *out);
 int procfs_read_mem_available(uint64_t *bytes);
-/* CPU time of a task in nanoseconds from /proc/PID/stat. */
+/* CPU time of a task in nanoseconds from /proc/PID/stat (clock ticks). */
 int procfs_task_cpu_ns(pid_t pid, uint64_t *ns);
+/* The first field of /proc/PID/schedstat: time on CPU in ns. */
+int parse_schedstat_ns(const char *text, uint64_t *ns);
+/* Exact CPU time from /proc/PID/schedstat (CONFIG_SCHED_INFO); 0 or -errno. */
+int procfs_task_runtime_ns(pid_t pid, uint64_t *ns);
 /* PID of the ksmd kernel thread, or -ESRCH. */
 pid_t procfs_find_ksmd(void);
 

@@ -42,8 +42,10 @@ struct policyd_config {
 	uint64_t holdoff_ms;		/* pause after a foreign write */
 	/* Daemon. */
 	uint64_t interval_ms;
+	uint64_t watch_ms;		/* poll for new mms between ticks; 0 = off */
 	bool dry_run;
 	bool take_over_advisor;
+	bool manage_run;		/* run=1 under pressure, run=0 otherwise */
 	char metrics_file[POLICYD_PATH_MAX];	/* "" = no metrics */
 	char state_file[POLICYD_PATH_MAX];
 };
@@ -118,6 +120,7 @@ struct policyd_state {
 struct policyd_decision {
 	uint64_t pages_to_scan, sleep_ms;
 	bool changed;		/* outputs differ from the previous ones */
+	int run;		/* manage_run: 0 or 1 for KSM's run; else -1 */
 	char reason[160];
 };
 
@@ -133,5 +136,57 @@ double policyd_cap_rate(const struct policyd_config *cfg, double c);
 void policyd_rate_to_knobs(const struct policyd_config *cfg, double rate,
 			   uint64_t *pages, uint64_t *sleep_ms);
 const char *policyd_phase_name(enum policyd_phase p);
+
+/*
+ * The knobs ksm-policyd may write, in the order they are restored (the
+ * advisor first: leaving scan-time mode resets pages_to_scan).  The state
+ * file under /run records, per knob, the value found at start and the last
+ * value written, so a later start can undo a killed daemon's writes.
+ */
+enum policyd_knob {
+	POLICYD_KNOB_ADVISOR,
+	POLICYD_KNOB_RUN,
+	POLICYD_KNOB_SLEEP,
+	POLICYD_KNOB_PAGES,
+	POLICYD_NR_KNOBS
+};
+#define POLICYD_KNOB_VAL 32
+
+struct policyd_knobs {
+	int pid;
+	struct {
+		bool saved;
+		char orig[POLICYD_KNOB_VAL];	/* as found at start */
+		char last[POLICYD_KNOB_VAL];	/* last written; "" = never */
+	} k[POLICYD_NR_KNOBS];
+};
+
+extern const char *const policyd_knob_names[POLICYD_NR_KNOBS];
+
+/* Pure: the state file's text; length or -ENOSPC. */
+int policyd_knobs_format(const struct policyd_knobs *ks, char *buf, size_t len);
+/* Pure: parse it back; 0 or -EINVAL (an incomplete file is -EINVAL). */
+int policyd_knobs_parse(const char *text, struct policyd_knobs *ks);
+
+enum policyd_restore {
+	POLICYD_RESTORE_NOTHING,	/* already the original value */
+	POLICYD_RESTORE_WRITE,		/* ours: write the original back */
+	POLICYD_RESTORE_FOREIGN,	/* someone else's value: leave it */
+};
+/* Pure: what restoring a knob means, given its value now. */
+enum policyd_restore policyd_restore_action(const char *orig, const char *last,
+					    const char *now);
+
+/* Pure: the Prometheus text exposition of one tick; length or -ENOSPC. */
+struct policyd_metrics {
+	const struct policyd_config *cfg;
+	const struct policyd_state *st;
+	uint64_t ticks, changes, foreign_writes;
+	uint64_t pages_scanned, merges, full_scans;	/* totals */
+	uint64_t ksmd_cpu_ns;				/* total */
+	bool bpf;
+};
+int policyd_metrics_format(const struct policyd_metrics *m, char *buf,
+			   size_t len);
 
 #endif /* KSM_POLICYD_H */

@@ -118,6 +118,7 @@ void policyd_init(const struct policyd_config *cfg, struct policyd_state *st,
 {
 	memset(st, 0, sizeof(*st));
 	memset(d, 0, sizeof(*d));
+	d->run = -1;	/* unknown pressure: the first step decides */
 	st->cost_ns_per_page = POLICYD_COST_INIT_NS;
 	st->cost_batch_ns_per_page = POLICYD_COST_INIT_NS;
 	/*
@@ -165,6 +166,7 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 	size_t wl = sizeof(d->reason);
 
 	memset(d, 0, sizeof(*d));
+	d->run = -1;
 	d->pages_to_scan = st->pages_to_scan;
 	d->sleep_ms = st->sleep_ms;
 	st->now_ns += obs->wall_ns;
@@ -226,6 +228,9 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 	pressure = pressure_now(cfg, st, obs);
 	pressure_changed = pressure != st->pressure;
 	st->pressure = pressure;
+	/* ksmtuned's rule: KSM runs only while memory is short. */
+	if (cfg->manage_run)
+		d->run = pressure;
 
 	/*
 	 * Yield.  A completed full scan has seen every page, so its yield is

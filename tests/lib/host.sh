@@ -143,3 +143,57 @@ wait_line() {
 
 # key=value field of a line: field "KEY" "LINE"
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+# Wait (up to $2 s) until pages_sharing - $1 >= $3; print the delta.
+wait_sharing() {
+	local base=$1 timeout=$2 want=$3 got i
+	for ((i = 0; i < timeout * 5; i++)); do
+		got=$(($(ksm_get pages_sharing) - base))
+		[ "$got" -ge "$want" ] && { echo "$got"; return 0; }
+		sleep 0.2
+	done
+	echo "$got"
+	return 1
+}
+
+# Wait for N more completed full scans.
+wait_scans() {
+	local target=$(($(ksm_get full_scans) + $1)) i
+	for ((i = 0; i < 600; i++)); do
+		[ "$(ksm_get full_scans)" -ge "$target" ] && return 0
+		sleep 0.1
+	done
+	fail "ksmd did not complete $1 full scans in 60 s"
+}
+
+# Start ksm-workload in the background; sets WL_OUT, WL_PID, WL_PIDS, WL_EXPECT.
+start_workload() {
+	WL_OUT=$TMP/workload.$RANDOM
+	spawn "$BIN/ksm-workload" "$@" >"$WL_OUT" 2>&1
+	WL_PID=${_pids[-1]}
+	local layout ready
+	layout=$(wait_line "$WL_OUT" 60 '^LAYOUT') || fail "no LAYOUT: $(cat "$WL_OUT")"
+	ready=$(wait_line "$WL_OUT" 120 '^READY') || fail "workload not READY: $(cat "$WL_OUT")"
+	WL_EXPECT=$(field expected_pages_sharing "$layout")
+	WL_PIDS=$(field pids "$ready" | tr , ' ')
+}
+
+# Stop the workload started last; fail unless it verified every page.
+stop_workload() {
+	local rc result
+	kill -TERM "$WL_PID"
+	wait "$WL_PID"; rc=$?
+	_pids=("${_pids[@]/#$WL_PID}")
+	result=$(grep '^RESULT' "$WL_OUT") || fail "no RESULT: $(cat "$WL_OUT")"
+	log "$result"
+	[ "$(field corrupted "$result")" = 0 ] || fail "corrupted pages: $result"
+	[ "$rc" -eq 0 ] || fail "workload exited $rc"
+}
+
+merging_pages() {	# sum of ksm_merging_pages over PIDs
+	local p n=0
+	for p in "$@"; do
+		n=$((n + $(awk '/^ksm_merging_pages/ {print $2}' /proc/"$p"/ksm_stat)))
+	done
+	echo "$n"
+}

@@ -1,0 +1,192 @@
+#!/bin/bash
+# ksm-policyd against stock KSM's settings, side by side in one run on the
+# host kernel (make bench-policyd).  For each configuration: a fresh
+# workload (4 x 256 MiB; per process 25% duplicate across processes, 5%
+# zero, 50% unique, 20% volatile), KSM started at t=0, then
+#   t95      time until pages_sharing reaches 95% of what the layout allows
+#   cpu95    ksmd CPU-seconds spent until then (/proc/PID/schedstat, ns)
+#   pages95  pages scanned until then (pages_scanned)
+#   steady   ksmd CPU (% of one CPU) during the 30 s after t95
+#   react    after those 30 s, one more process with the same duplicate
+#            content: time from its READY until 95% of its duplicate and
+#            zero pages are merged (its ksm_merging_pages)
+# Output: build/bench-policyd/{results.md,series.csv,saved.png}.
+# Environment: CONFIGS (default all five), MIB (256), PROCS (4),
+# TIMEOUT (s per phase, 400), STEADY (s, 30).
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib/host.sh
+require_root_ksm
+[ -w $KSM/advisor_mode ] || skip "no KSM advisor (Linux >= 6.9 needed for the advisor configuration)"
+
+OUT=$BUILD/bench-policyd
+CONFIGS=${CONFIGS:-"defaults fast advisor ksmtuned policyd"}
+MIB=${MIB:-256} PROCS=${PROCS:-4} TIMEOUT=${TIMEOUT:-400} STEADY=${STEADY:-30}
+mkdir -p "$OUT"
+SERIES=$OUT/series.csv
+echo "config,t_s,pages_sharing,ksmd_cpu_s,pages_scanned" >"$SERIES"
+ksmd=$(pgrep -x ksmd) || skip "no ksmd thread"
+
+# Readings without forks: the sampler must not compete with ksmd.
+cpu_ns() { local a; read -r a _ </proc/"$ksmd"/schedstat; echo "$a"; }
+rd() { local v; read -r v <$KSM/$1; echo "$v"; }
+now() { echo "${EPOCHREALTIME/./}"; }	# microseconds
+
+# Unmerge everything and forget every mm, so each configuration starts
+# from the same empty state.
+ksm_clean() {
+	ksm_set run 2
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[ $(($(rd pages_shared) + $(rd pages_sharing) + $(rd pages_unshared))) -eq 0 ] && break
+		sleep 0.1
+	done
+	ksm_set run 0
+	ksm_set advisor_mode none
+	ksm_set pages_to_scan 100
+	ksm_set sleep_millisecs 20
+}
+
+PD_PID=
+stop_policyd() {
+	[ -n "$PD_PID" ] || return 0
+	kill -TERM "$PD_PID"
+	wait "$PD_PID"
+	_pids=("${_pids[@]/#$PD_PID}")
+	PD_PID=
+}
+at_exit stop_policyd
+
+configure() {	# name
+	case $1 in
+	defaults) ;;	# 100 pages every 20 ms
+	fast) ksm_set pages_to_scan 5000; ksm_set sleep_millisecs 10 ;;
+	ksmtuned) ksm_set pages_to_scan 1250; ksm_set sleep_millisecs 10 ;;
+	advisor)
+		ksm_set advisor_target_scan_time 20
+		ksm_set advisor_mode scan-time ;;
+	policyd)
+		spawn "$BIN/ksm-policyd" -c etc/ksm-policyd.conf \
+			--state-file "$TMP/policyd.state" >"$OUT/policyd.log" 2>&1
+		PD_PID=${_pids[-1]}
+		wait_line "$OUT/policyd.log" 30 'started' >/dev/null ||
+			fail "ksm-policyd did not start: $(cat "$OUT/policyd.log")"
+		# Its first decision is written right after "started".
+		sleep 0.2 ;;
+	*) fail "unknown configuration $1" ;;
+	esac
+}
+
+declare -A R
+run_config() {	# name
+	local name=$1 expect t0 c0 s0 t c s sh want i t95= r0 rpid target merged line
+	ksm_clean
+	start_workload -p "$PROCS" -m "$MIB" --seed 7 -r 1000
+	expect=$WL_EXPECT
+	want=$((expect * 95 / 100))
+	configure "$name"
+	t0=$(now) c0=$(cpu_ns) s0=$(rd pages_scanned)
+	ksm_set run 1
+	# Convergence, sampled every 0.1 s.
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		sleep 0.1
+		t=$(now) c=$(cpu_ns) s=$(rd pages_scanned) sh=$(rd pages_sharing)
+		echo "$name,$(((t - t0) / 1000)),$sh,$(((c - c0) / 1000000)),$((s - s0))" |
+			awk -F, -v OFS=, '{ $2 = $2 / 1000; $4 = $4 / 1000; print }' >>"$SERIES"
+		if [ "$sh" -ge "$want" ]; then
+			t95=$((t - t0)) R[$name,cpu95]=$((c - c0)) R[$name,pages95]=$((s - s0))
+			break
+		fi
+	done
+	if [ -z "$t95" ]; then
+		log "$name: no 95% within ${TIMEOUT} s (pages_sharing $sh of $expect)"
+		R[$name,t95]=">$TIMEOUT" R[$name,cpu95]=$((c - c0)) R[$name,pages95]=$((s - s0))
+	else
+		R[$name,t95]=$t95
+	fi
+	# Steady state: the 30 s after convergence (the series goes on at 1 s).
+	local ct=$(cpu_ns) tt=$(now)
+	for ((i = 0; i < STEADY; i++)); do
+		sleep 1
+		t=$(now) c=$(cpu_ns) s=$(rd pages_scanned) sh=$(rd pages_sharing)
+		echo "$name,$(((t - t0) / 1000)),$sh,$(((c - c0) / 1000000)),$((s - s0))" |
+			awk -F, -v OFS=, '{ $2 = $2 / 1000; $4 = $4 / 1000; print }' >>"$SERIES"
+	done
+	R[$name,steady]=$(awk -v c=$(($(cpu_ns) - ct)) -v t=$(($(now) - tt)) \
+		'BEGIN { printf "%.1f", 100 * c / (t * 1000) }')
+	# Reaction: one more process with the same duplicate content.
+	local out=$TMP/react.$name
+	spawn "$BIN/ksm-workload" -p 1 -m "$MIB" --seed 7 -r 1000 --first-proc "$PROCS" >"$out" 2>&1
+	rpid=${_pids[-1]}
+	line=$(wait_line "$out" 60 '^LAYOUT') || fail "no LAYOUT: $(cat "$out")"
+	target=$((($(field dup "$line") + $(field zero "$line")) * 95 / 100))
+	line=$(wait_line "$out" 120 '^READY') || fail "not READY: $(cat "$out")"
+	r0=$(now)
+	local wpid
+	wpid=$(field pids "$line")
+	R[$name,react]=">$TIMEOUT"
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$wpid"/ksm_stat)
+		if [ "${merged:-0}" -ge "$target" ]; then
+			R[$name,react]=$(($(now) - r0))
+			break
+		fi
+		sleep 0.1
+	done
+	if [ -n "$PD_PID" ]; then
+		R[$name,pdcpu]=$(awk '{ printf "%.2f", $1 / 1e9 }' /proc/"$PD_PID"/schedstat)
+	fi
+	stop_policyd
+	kill -TERM "$rpid"; wait "$rpid"
+	_pids=("${_pids[@]/#$rpid}")
+	grep -q 'corrupted=0' "$out" || fail "$name: reaction workload: $(grep RESULT "$out")"
+	stop_workload
+	log "$name: t95=${R[$name,t95]} us, steady ${R[$name,steady]}%, reaction ${R[$name,react]} us"
+}
+
+ksm_prepare
+ksm_settle
+for cfg in $CONFIGS; do
+	run_config "$cfg"
+done
+ksm_clean
+
+# The table, in seconds; then the plot.
+us() { case $1 in ">"*) echo "$1 s" ;; *) awk -v v="$1" 'BEGIN { printf "%.1f s", v / 1e6 }' ;; esac; }
+{
+	echo "| configuration | time to 95% | ksmd CPU-s to 95% | pages scanned to 95% | steady ksmd CPU (30 s) | reaction (new process) |"
+	echo "|---|---|---|---|---|---|"
+	for cfg in $CONFIGS; do
+		printf '| %s | %s | %s | %s | %s%% | %s |\n' "$cfg" "$(us "${R[$cfg,t95]}")" \
+			"$(awk -v v="${R[$cfg,cpu95]}" 'BEGIN { printf "%.2f", v / 1e9 }')" \
+			"$(awk -v v="${R[$cfg,pages95]}" 'BEGIN { printf "%.2f M", v / 1e6 }')" \
+			"${R[$cfg,steady]}" "$(us "${R[$cfg,react]}")"
+	done
+	echo
+	echo "Workload: $PROCS x $MIB MiB (25% duplicate, 5% zero, 50% unique, 20% volatile at 1000 writes/s/process); kernel $(uname -r); $(date -u +%F)."
+	[ -n "${R[policyd,pdcpu]:-}" ] && echo "ksm-policyd's own CPU over its run: ${R[policyd,pdcpu]} s."
+	# The targets from issue 5, as ratios measured in this run.
+	if [[ $CONFIGS == *policyd* && $CONFIGS == *fast* && $CONFIGS == *defaults* ]]; then
+		awk -v pt="${R[policyd,t95]}" -v ft="${R[fast,t95]}" \
+		    -v ps="${R[policyd,steady]}" -v ds="${R[defaults,steady]}" \
+		    -v pr="${R[policyd,react]}" -v fr="${R[fast,react]}" 'BEGIN {
+			printf "\nTargets: time to 95%% policyd/fast = %.2f (<= 1.5); steady CPU policyd %s%% vs defaults %s%% (<=); reaction policyd/fast = %.2f (<= 2)\n",
+			       pt / ft, ps, ds, pr / fr }'
+	fi
+} | tee "$OUT/results.md"
+
+if command -v gnuplot >/dev/null; then
+	gnuplot <<EOF
+set terminal pngcairo size 900,500 font "sans,10"
+set output "$OUT/saved.png"
+set datafile separator ","
+set title "Saved pages (pages_sharing) after KSM starts, $PROCS x $MIB MiB"
+set xlabel "seconds since run=1 (log scale)"
+set ylabel "pages_sharing"
+set logscale x
+set xrange [0.1:*]
+set key bottom right
+plot for [c in "$CONFIGS"] "< grep '^".c.",' $SERIES" using 2:3 with lines lw 2 title c
+EOF
+	echo "plot: $OUT/saved.png"
+fi

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ksm-policyd's observations: deltas of KSM's counters, ksmd's CPU time
+ * and memory pressure, one struct policyd_obs a tick.
+ *
+ * Merges and new processes come from the BPF stats (the maps `ksm-loader
+ * stats start` pinned, or the program loaded by us): exact, and a new mm
+ * is seen the moment it enters KSM.  Without them (no BTF, no KSM
+ * tracepoints, not root) merges are the growth of pages_sharing plus
+ * ksm_zero_pages, and new memory is the growth of rmap_items, which only
+ * shows once ksmd has scanned it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "daemon.h"
+#include "ksm_stats.skel.h"
+#include "procfs.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* libbpf's warnings only; its debug output would drown the log. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* Load the stats program ourselves; links live as long as we do. */
+static int load_bpf(struct inputs *in, char *why, size_t len)
+{
+	struct btf *vmlinux;
+	bool advisor;
+	int err;
+
+	if (geteuid() != 0) {
+		snprintf(why, len, "not root");
+		return -EPERM;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		snprintf(why, len, "no kernel BTF");
+		return -ENOENT;
+	}
+	err = btf__find_by_name_kind(vmlinux, "btf_trace_ksm_start_scan",
+				     BTF_KIND_TYPEDEF) < 0 ? -ENOENT : 0;
+	advisor = btf__find_by_name_kind(vmlinux, "btf_trace_ksm_advisor",
+					 BTF_KIND_TYPEDEF) >= 0;
+	btf__free(vmlinux);
+	if (err) {
+		snprintf(why, len, "no KSM tracepoints (Linux >= 6.7)");
+		return err;
+	}
+	in->skel = ksm_stats__open();
+	if (!in->skel) {
+		snprintf(why, len, "opening the stats program: %s", strerror(errno));
+		return -errno;
+	}
+	if (!advisor)
+		bpf_program__set_autoload(in->skel->progs.ksm_advisor, false);
+	err = ksm_stats__load(in->skel);
+	if (!err)
+		err = ksm_stats__attach(in->skel);
+	if (err) {
+		snprintf(why, len, "loading the stats program: %s", strerror(-err));
+		ksm_stats__destroy(in->skel);
+		in->skel = NULL;
+		return err;
+	}
+	in->maps.counters = bpf_map__fd(in->skel->maps.counters);
+	in->maps.scan_state = bpf_map__fd(in->skel->maps.scan_state);
+	in->maps.scans = bpf_map__fd(in->skel->maps.scans);
+	in->maps.procs = bpf_map__fd(in->skel->maps.procs);
+	in->maps.cgroups = bpf_map__fd(in->skel->maps.cgroups);
+	return 0;
+}
+
+int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
+		bool may_load_bpf, char *desc, size_t desc_len)
+{
+	char why[128] = "", psi_buf[512];
+	struct psi_memory psi;
+	uint64_t v;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->sysfs_dir = sysfs_dir;
+	in->maps.counters = in->maps.scan_state = in->maps.scans = -1;
+	in->maps.procs = in->maps.cgroups = -1;
+	libbpf_set_print(libbpf_quiet);
+
+	/* A fake sysfs (tests) is not what the BPF stats and ksmd measure. */
+	if (strcmp(sysfs_dir, KSM_SYSFS_DIR)) {
+		snprintf(why, sizeof(why), "sysfs at %s", sysfs_dir);
+	} else if (!(err = stats_open(pin_dir, &in->maps))) {
+		in->bpf = true;
+	} else if (err != -ENOENT) {
+		snprintf(why, sizeof(why), "opening %s: %s", pin_dir, strerror(-err));
+	} else if (!may_load_bpf) {
+		snprintf(why, sizeof(why), "nothing pinned at %s", pin_dir);
+	} else if (!load_bpf(in, why, sizeof(why))) {
+		in->bpf = in->bpf_loaded = true;
+	}
+
+	if (!strcmp(sysfs_dir, KSM_SYSFS_DIR))
+		in->ksmd = procfs_find_ksmd();
+	if (in->ksmd > 0 && !procfs_task_runtime_ns(in->ksmd, &v))
+		in->cpu = CPU_SCHEDSTAT;
+	else if (in->ksmd > 0 && !procfs_task_cpu_ns(in->ksmd, &v))
+		in->cpu = CPU_STAT;
+	in->psi = !procfs_read("/proc/pressure/memory", psi_buf, sizeof(psi_buf)) &&
+		  !parse_psi_memory(psi_buf, &psi);
+	in->meminfo = !procfs_read_mem_available(&v);
+
+	snprintf(desc, desc_len,
+		 "inputs: %s%s%s; ksmd CPU: %s; PSI memory: %s; MemAvailable: %s",
+		 !in->bpf ? "sysfs deltas (no BPF stats: " :
+		 in->bpf_loaded ? "BPF stats (loaded by ksm-policyd)" :
+		 "BPF stats (pinned by ksm-loader)",
+		 why, !in->bpf ? ")" : "",
+		 in->cpu == CPU_SCHEDSTAT ? "schedstat (ns)" :
+		 in->cpu == CPU_STAT ? "/proc stat (clock ticks)" : "none",
+		 in->psi ? "yes" : "no", in->meminfo ? "yes" : "no");
+	return 0;
+}
+
+void inputs_close(struct inputs *in)
+{
+	if (in->skel)
+		ksm_stats__destroy(in->skel);	/* closes the map fds too */
+	else if (in->bpf)
+		stats_close(&in->maps);
+	in->skel = NULL;
+	in->bpf = false;
+}
+
+static uint64_t delta(uint64_t now, uint64_t prev)
+{
+	return now > prev ? now - prev : 0;
+}
+
+static uint64_t rmap_items(const struct ksm_sysfs_stats *s)
+{
+	return s->pages_shared + s->pages_sharing + s->pages_unshared +
+	       s->pages_volatile;
+}
+
+bool inputs_new_mm(struct inputs *in)
+{
+	struct ksm_ext_counters c;
+
+	return in->bpf && in->primed && !stats_read_counters(&in->maps, &c) &&
+	       c.v[KSM_EXT_MM_ENTER] > in->prev_enters;
+}
+
+/* Full scans from the BPF ring since the last call. */
+static int bpf_scans(struct inputs *in, struct policyd_obs *obs)
+{
+	struct ksm_ext_scan ring[KSM_EXT_SCAN_RING];
+	int n, i;
+
+	n = stats_read_scans(&in->maps, ring);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (ring[i].seq <= in->last_seq)
+			continue;
+		if (in->primed) {
+			obs->full_scans++;
+			obs->scan_pages = ring[i].pages_visited;
+			obs->scan_merges = ring[i].merges;
+		}
+		in->last_seq = ring[i].seq;
+	}
+	return 0;
+}
+
+int inputs_sample(struct inputs *in, struct policyd_obs *obs,
+		  struct ksm_sysfs_stats *now)
+{
+	struct ksm_ext_counters c;
+	struct psi_memory psi;
+	uint64_t t = now_ns(), cpu = 0, merges, enters = 0, scans;
+	char buf[512];
+	int err;
+
+	memset(obs, 0, sizeof(*obs));
+	err = ksm_sysfs_read_stats(in->sysfs_dir, now);
+	if (err)
+		return err;
+	if (in->cpu == CPU_SCHEDSTAT)
+		err = procfs_task_runtime_ns(in->ksmd, &cpu);
+	else if (in->cpu == CPU_STAT)
+		err = procfs_task_cpu_ns(in->ksmd, &cpu);
+	if (err)
+		return err;
+
+	if (in->bpf) {
+		err = stats_read_counters(&in->maps, &c);
+		if (!err)
+			err = bpf_scans(in, obs);
+		if (err)
+			return err;
+		merges = c.v[KSM_EXT_MERGE_PAIR] + c.v[KSM_EXT_MERGE_STABLE] +
+			 c.v[KSM_EXT_MERGE_ZERO];
+		enters = c.v[KSM_EXT_MM_ENTER];
+	} else {
+		merges = now->pages_sharing + now->ksm_zero_pages;
+	}
+
+	if (in->primed) {
+		obs->wall_ns = delta(t, in->prev_ns);
+		obs->merges = delta(merges, in->prev_merges);
+		obs->mm_enters = delta(enters, in->prev_enters);
+		obs->ksmd_cpu_ns = delta(cpu, in->prev_cpu_ns);
+		obs->cpu_valid = in->cpu != CPU_NONE;
+		if (!(now->missing & KSM_STAT_PAGES_SCANNED))
+			obs->pages_scanned = delta(now->pages_scanned,
+						   in->prev.pages_scanned);
+		else	/* < 6.7: estimate from the knobs ksmd ran with */
+			obs->pages_scanned = in->prev.run ?
+				in->prev.pages_to_scan * obs->wall_ns /
+				((in->prev.sleep_millisecs + 1) * 1000000ull) : 0;
+		obs->new_mergeable_pages = delta(rmap_items(now),
+						 rmap_items(&in->prev));
+		scans = delta(now->full_scans, in->prev.full_scans);
+		if (!in->bpf) {
+			/* Add up the pass ourselves; report whole passes only. */
+			in->pass_pages += obs->pages_scanned;
+			in->pass_merges += obs->merges;
+			if (scans) {
+				obs->full_scans = scans;
+				if (in->pass_whole && scans == 1) {
+					obs->scan_pages = in->pass_pages;
+					obs->scan_merges = in->pass_merges;
+				}
+				in->pass_pages = in->pass_merges = 0;
+				in->pass_whole = true;
+			}
+		}
+		in->tot_pages += obs->pages_scanned;
+		in->tot_merges += obs->merges;
+		in->tot_scans += obs->full_scans;
+		in->tot_cpu_ns += obs->ksmd_cpu_ns;
+	}
+	if (in->psi && !procfs_read("/proc/pressure/memory", buf, sizeof(buf)) &&
+	    !parse_psi_memory(buf, &psi))
+		obs->psi_some_avg10 = psi.some_avg10;
+	obs->mem_valid = in->meminfo &&
+			 !procfs_read_mem_available(&obs->mem_available_bytes);
+
+	in->prev = *now;
+	in->prev_ns = t;
+	in->prev_cpu_ns = cpu;
+	in->prev_merges = merges;
+	in->prev_enters = enters;
+	in->primed = true;
+	return 0;
+}
