@@ -12,6 +12,8 @@
 #   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
 #   make bench-policyd  ksm-policyd vs stock KSM settings on the host kernel
 #                (docs/BENCHMARKS.md; ~15 min)
+#   make install ksm-policyd (+ unit, settings, man page), ksm-loader, ksm-top
+#                under PREFIX (/usr/local); DESTDIR for staging
 #   make clean   remove build/ (the caches outside the repo stay)
 
 SHELL := /bin/bash
@@ -54,8 +56,8 @@ BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload $(BUILD)/bin/ksm-top \
 	$(BUILD)/bin/ksm-policyd $(BUILD)/bin/policy-cycle
 UNIT := $(BUILD)/tests/unit
 
-.PHONY: all deps check demo clean toolchain kernel vm policies selftests bench-hooks \
-	bench-policyd
+.PHONY: all deps check demo clean install toolchain kernel vm policies selftests \
+	bench-hooks bench-policyd
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(UNIT) $(BPF_OBJS)
@@ -181,6 +183,23 @@ $(BUILD)/selftests/%: $(KERNEL)/bzImage $(BUILD)/khdr/include/linux/userfaultfd.
 	$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(KERNEL)/src \
 		-I$(KERNEL)/src/tools/testing/selftests -I$(KST) -o $@ \
 		$(KST)/$*.c $(KST)/vm_util.c $(KST)/thp_settings.c -lnuma
+
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(SYSCONFDIR)/systemd/system
+
+# The settings file is an operator's: never overwritten.
+install: $(BINS)
+	install -D -m 0755 $(BUILD)/bin/ksm-policyd $(DESTDIR)$(PREFIX)/sbin/ksm-policyd
+	install -D -m 0755 $(BUILD)/bin/ksm-loader $(DESTDIR)$(PREFIX)/sbin/ksm-loader
+	install -D -m 0755 $(BUILD)/bin/ksm-top $(DESTDIR)$(PREFIX)/bin/ksm-top
+	install -D -m 0644 src/policyd/ksm-policyd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksm-policyd.8
+	install -D -m 0644 tools/ksm-top/ksm-top.1 $(DESTDIR)$(PREFIX)/share/man/man1/ksm-top.1
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' etc/ksm-policyd.service \
+		> $(DESTDIR)$(UNITDIR)/ksm-policyd.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/ksm-policyd.conf || \
+		install -D -m 0644 etc/ksm-policyd.conf $(DESTDIR)$(SYSCONFDIR)/ksm-policyd.conf
 
 clean:
 	rm -rf $(BUILD)

@@ -321,6 +321,15 @@ static void sleep_until(struct daemon *d, uint64_t deadline)
 	}
 }
 
+/* Fast ticks while ksmd scans above its idle rate: CPU is being spent. */
+static uint64_t tick_ms(const struct daemon *d)
+{
+	if (d->o.once)
+		return d->cfg.interval_ms;
+	return d->st.phase == POLICYD_BOOST || d->st.phase == POLICYD_TRACK ?
+	       d->cfg.fast_interval_ms : d->cfg.interval_ms;
+}
+
 static int tick(struct daemon *d)
 {
 	struct ksm_sysfs_stats now;
@@ -463,6 +472,24 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/*
+ * ksmd's CPU per page over its life so far: a measured start for the cost
+ * model (0 = too little history).  Includes small batches' wakeups, so it
+ * errs high, which errs on the budget's side.
+ */
+static double cost_hint(const struct daemon *d, const struct ksm_sysfs_stats *s)
+{
+	double c;
+
+	if (d->in.cpu == CPU_NONE || (s->missing & KSM_STAT_PAGES_SCANNED) ||
+	    s->pages_scanned < 10000)
+		return 0;
+	c = (double)d->in.prev_cpu_ns / (double)s->pages_scanned;
+	plog("ksmd's history: %.0f ns of CPU a page over %llu pages", c,
+	     (unsigned long long)s->pages_scanned);
+	return c;
+}
+
 /* Refuse to fight the kernel's own tuner unless told to take over. */
 static int check_advisor(const struct daemon *d, const struct ksm_sysfs_stats *s,
 			 bool *take)
@@ -535,7 +562,7 @@ int main(int argc, char **argv)
 	d->expect_sleep = now.sleep_millisecs;
 	d->watchdog_usec = notify_watchdog_usec();
 
-	policyd_init(&d->cfg, &d->st, &dec);
+	policyd_init(&d->cfg, &d->st, &dec, cost_hint(d, &now));
 	plog("started: budget %.1f%% of a CPU, every %llu ms%s", d->cfg.cpu_budget_pct,
 	     (unsigned long long)d->cfg.interval_ms,
 	     d->cfg.dry_run ? ", dry run (nothing is written)" : "");
@@ -546,7 +573,7 @@ int main(int argc, char **argv)
 
 	deadline = mono_ns();
 	for (;;) {
-		deadline += d->cfg.interval_ms * 1000000ull;
+		deadline += tick_ms(d) * 1000000ull;
 		sleep_until(d, deadline);
 		if (got_term)
 			break;
@@ -561,7 +588,7 @@ int main(int argc, char **argv)
 		/* Woken early (new mm), or fell behind (suspend, a stopped
 		 * process): the next tick is one interval from now. */
 		if (mono_ns() < deadline ||
-		    mono_ns() > deadline + d->cfg.interval_ms * 1000000ull)
+		    mono_ns() > deadline + tick_ms(d) * 1000000ull)
 			deadline = mono_ns();
 		if (tick(d))
 			goto out;

@@ -43,6 +43,7 @@ struct policyd_config {
 	/* Daemon. */
 	uint64_t interval_ms;
 	uint64_t watch_ms;		/* poll for new mms between ticks; 0 = off */
+	uint64_t fast_interval_ms;	/* tick while scanning above the idle rate */
 	bool dry_run;
 	bool take_over_advisor;
 	bool manage_run;		/* run=1 under pressure, run=0 otherwise */
@@ -106,6 +107,7 @@ struct policyd_state {
 	enum policyd_phase phase;
 	bool pressure;
 	bool yield_seeded, cpu_seeded;	/* EWMAs start at the first sample */
+	bool fresh;			/* boost over: next sample replaces yield */
 	uint64_t now_ns;		/* sum of observed wall time */
 	uint64_t last_change_ns;
 	uint64_t last_backoff_ns;
@@ -124,9 +126,13 @@ struct policyd_decision {
 	char reason[160];
 };
 
-/* Initial state and first decision: a boost, since nothing is known yet. */
+/*
+ * Initial state and first decision: a boost, since nothing is known yet.
+ * @cost_hint_ns: ksmd's CPU per page so far (its lifetime CPU time over
+ * pages_scanned), or 0 when unknown; the first boost's rate depends on it.
+ */
 void policyd_init(const struct policyd_config *cfg, struct policyd_state *st,
-		  struct policyd_decision *d);
+		  struct policyd_decision *d, double cost_hint_ns);
 /* The pure step function: one observation in, the outputs and why out. */
 void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 		  const struct policyd_obs *obs, struct policyd_decision *d);

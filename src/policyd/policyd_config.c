@@ -51,6 +51,10 @@ void policyd_config_defaults(struct policyd_config *cfg)
 	/* A new process is seen within 50 ms (BPF stats only): the reaction
 	 * to it must not wait for the next tick. */
 	cfg->watch_ms = 50;
+	/* Above the idle rate every second at the budget counts: look
+	 * 5 times as often, so the boost ends and the back-off starts
+	 * within 200 ms (ticks are cheap: a few reads). */
+	cfg->fast_interval_ms = 200;
 	cfg->dry_run = false;
 	cfg->take_over_advisor = false;
 	cfg->manage_run = false;
@@ -94,6 +98,7 @@ static const struct key_desc keys[] = {
 	{ "holdoff_ms", K_U64, OFF(holdoff_ms), 0, 8.64e7 },
 	{ "interval_ms", K_U64, OFF(interval_ms), 10, 3.6e6 },
 	{ "watch_ms", K_U64, OFF(watch_ms), 0, 3.6e6 },
+	{ "fast_interval_ms", K_U64, OFF(fast_interval_ms), 10, 3.6e6 },
 	{ "dry_run", K_BOOL, OFF(dry_run), 0, 0 },
 	{ "take_over_advisor", K_BOOL, OFF(take_over_advisor), 0, 0 },
 	{ "manage_run", K_BOOL, OFF(manage_run), 0, 0 },
@@ -223,6 +228,9 @@ int policyd_config_check(const struct policyd_config *cfg, const char *file,
 			    "yield_low", "yield_high");
 	if (cfg->psi_low > cfg->psi_high)
 		return fail(err, err_len, file, 0, "%s > %s", "psi_low", "psi_high");
+	if (cfg->fast_interval_ms > cfg->interval_ms)
+		return fail(err, err_len, file, 0, "%s > %s", "fast_interval_ms",
+			    "interval_ms");
 	if (cfg->watch_ms > cfg->interval_ms)
 		return fail(err, err_len, file, 0, "%s > %s", "watch_ms",
 			    "interval_ms");

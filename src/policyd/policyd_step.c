@@ -19,8 +19,11 @@
 #define POLICYD_DEADBAND 0.05
 /* How far the idle rate may drift from its target before it is reset. */
 #define POLICYD_IDLE_BAND 0.25
-/* A sane cost before the first measurement: 2 us a page. */
+/* A sane cost before the first measurement (2 us a page), and the range
+ * a hint from ksmd's history is trusted in. */
 #define POLICYD_COST_INIT_NS 2000.0
+#define POLICYD_COST_MIN_NS 100.0
+#define POLICYD_COST_MAX_NS 1000000.0
 /* pages_to_scan from which the wakeup overhead is a small part of a batch. */
 #define POLICYD_BATCH_LARGE 1000
 
@@ -114,13 +117,19 @@ static void emit(const struct policyd_config *cfg, struct policyd_state *st,
 }
 
 void policyd_init(const struct policyd_config *cfg, struct policyd_state *st,
-		  struct policyd_decision *d)
+		  struct policyd_decision *d, double cost_hint_ns)
 {
+	double c = cost_hint_ns > 0 ?
+		   clampd(cost_hint_ns, POLICYD_COST_MIN_NS, POLICYD_COST_MAX_NS) :
+		   POLICYD_COST_INIT_NS;
+
 	memset(st, 0, sizeof(*st));
 	memset(d, 0, sizeof(*d));
 	d->run = -1;	/* unknown pressure: the first step decides */
-	st->cost_ns_per_page = POLICYD_COST_INIT_NS;
-	st->cost_batch_ns_per_page = POLICYD_COST_INIT_NS;
+	/* A wrong guess costs the first tick: a 40x slower machine (qemu
+	 * TCG) would spend it far over budget. */
+	st->cost_ns_per_page = c;
+	st->cost_batch_ns_per_page = c;
 	/*
 	 * Nothing is known at start, and whatever is mergeable has not been
 	 * merged yet: scan at the cap for boost_scans full scans (KSM needs
@@ -161,7 +170,7 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 {
 	double w = cfg->ewma_weight, cap, floor_rate, rate, pass_yield = 0;
 	bool have_sample = false, have_pass = false, new_mem, pressure;
-	bool pressure_changed, resumed = false, force = false;
+	bool pressure_changed, resumed = false, force = false, have_fresh = false;
 	char *why = d->reason;
 	size_t wl = sizeof(d->reason);
 
@@ -212,9 +221,15 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 		double c = (double)obs->ksmd_cpu_ns / (double)obs->pages_scanned;
 
 		st->cost_ns_per_page = ewma(st->cost_ns_per_page, c, w);
+		/*
+		 * A boost's rate is the cap, so a stale large-batch cost
+		 * (the last boost's: first visits cost ~2x a revisit) holds
+		 * ksmd well under budget: follow it fast while boosting.
+		 */
 		if (st->pages_to_scan >= POLICYD_BATCH_LARGE)
 			st->cost_batch_ns_per_page =
-				ewma(st->cost_batch_ns_per_page, c, w);
+				ewma(st->cost_batch_ns_per_page, c,
+				     st->phase == POLICYD_BOOST && w < 0.7 ? 0.7 : w);
 	}
 	if (obs->cpu_valid && obs->wall_ns > 0) {
 		double pct = 100.0 * (double)obs->ksmd_cpu_ns /
@@ -244,6 +259,7 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 			     (double)obs->scan_pages;
 		st->yield_ewma = pass_yield;
 		have_pass = true;
+		st->fresh = false;
 		st->yield_seeded = true;
 		st->acc_pages = st->acc_merges = 0;
 	} else if (st->acc_pages >= cfg->sample_pages ||
@@ -256,9 +272,11 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 		 * yield burns CPU, while a wrong back-off is undone by the
 		 * boost on reappearing yield.
 		 */
-		st->yield_ewma = !st->yield_seeded ? y :
+		st->yield_ewma = !st->yield_seeded || st->fresh ? y :
 				 ewma(st->yield_ewma, y,
 				      y < st->yield_ewma && w < 0.5 ? 0.5 : w);
+		have_fresh = st->fresh;
+		st->fresh = false;
 		have_sample = true;
 		st->yield_seeded = true;
 		st->acc_pages = st->acc_merges = 0;
@@ -285,8 +303,23 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 
 	rate = st->rate;
 	if (new_mem) {
+		uint64_t n = obs->full_scans, need = cfg->boost_scans;
+		uint64_t left = st->phase == POLICYD_BOOST ?
+				st->boost_scans_left : 0;
+
+		/*
+		 * Pages need boost_scans more visits from their first.  A new
+		 * mm is visited at the end of the current pass; rmap_items
+		 * growth is first visits already made, so a pass that ended in
+		 * the same interval was one of them (re-arming in full made the
+		 * start's boost one pass longer than needed, 3 s at the budget
+		 * on the benchmark).
+		 */
+		left -= n < left ? n : left;
+		if (!obs->mm_enters && n && need)
+			need--;
 		st->phase = POLICYD_BOOST;
-		st->boost_scans_left = cfg->boost_scans;
+		st->boost_scans_left = left > need ? left : need;
 		rate = cap;
 		force = true;
 		snprintf(why, wl,
@@ -303,7 +336,16 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 			snprintf(why, wl, "boost: %llu more full scans",
 				 (unsigned long long)st->boost_scans_left);
 		} else {
+			/*
+			 * The boost's passes measured the boost, not what is
+			 * left: the next sample, all after it, replaces the
+			 * yield and is trusted like a pass.  Waiting for a
+			 * third pass at the cap cost 2 s at the budget after
+			 * convergence on the benchmark.
+			 */
 			st->phase = POLICYD_TRACK;
+			st->fresh = true;
+			st->acc_pages = st->acc_merges = 0;
 		}
 	} else if (st->phase == POLICYD_IDLE && (have_sample || have_pass) &&
 		   st->yield_ewma >= cfg->yield_high) {
@@ -323,8 +365,23 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 			      st->now_ns - st->last_backoff_ns >=
 			      cfg->cooldown_ms * 1000000ull;
 
-		if ((have_sample || have_pass) && y < cfg->yield_low &&
+		if ((have_pass || have_fresh) && y < cfg->yield_low &&
 		    rate > floor_rate * (1.0 + POLICYD_IDLE_BAND)) {
+			/*
+			 * A whole pass at this rate (or the first look after
+			 * a boost, which has just seen every page twice) found
+			 * (almost) nothing to merge: scanning faster buys
+			 * nothing.  Straight to the floor; new memory and
+			 * reappearing yield boost again.
+			 */
+			rate = floor_rate;
+			st->last_backoff_ns = st->now_ns;
+			snprintf(why, wl,
+				 "%s yielded %.2f/1000 pages, below %.2f: drop to the idle rate",
+				 have_pass ? "a full scan" : "the first look after the boost",
+				 y, cfg->yield_low);
+		} else if (have_sample && y < cfg->yield_low &&
+			   rate > floor_rate * (1.0 + POLICYD_IDLE_BAND)) {
 			/* Back off fast: the scanning is not paying. */
 			rate *= cfg->backoff_factor;
 			st->last_backoff_ns = st->now_ns;

@@ -114,6 +114,9 @@ Test(policyd_config, malformed_files)
 		  "t.conf: yield_low must be below yield_high" },
 		{ "pages_to_scan_min = 900\npages_to_scan_max = 100\n",
 		  "t.conf: pages_to_scan_min > pages_to_scan_max" },
+		{ "watch_ms = 2000\n", "t.conf: watch_ms > interval_ms" },
+		{ "manage_run = perhaps\n",
+		  "t.conf:1: manage_run: 'perhaps' is not a boolean (yes/no)" },
 	};
 	struct policyd_config cfg;
 	size_t i;
@@ -155,4 +158,25 @@ Test(policyd_config, overlong_line)
 	text[sizeof(text) - 1] = '\0';
 	cr_assert_eq(parse(text, &cfg, err), -EINVAL);
 	cr_assert_str_eq(err, "t.conf:1: line too long");
+}
+
+/* The shipped file documents the defaults: it must parse to exactly them. */
+Test(policyd_config, shipped_file_is_the_defaults)
+{
+	struct policyd_config def, cfg;
+	static char text[16384];
+	char err[256] = "";
+	FILE *f = fopen("etc/ksm-policyd.conf", "r");
+	size_t n;
+
+	cr_assert_not_null(f, "run from the repository root");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	policyd_config_defaults(&def);
+	policyd_config_defaults(&cfg);
+	cr_assert_eq(policyd_config_parse("etc/ksm-policyd.conf", text, &cfg, err,
+					  sizeof(err)), 0, "%s", err);
+	cr_assert_eq(memcmp(&def, &cfg, sizeof(cfg)), 0,
+		     "etc/ksm-policyd.conf differs from policyd_config_defaults()");
 }

@@ -172,7 +172,7 @@ static void run_start(struct run *r, struct sim *s)
 {
 	struct policyd_obs o;
 
-	policyd_init(&r->cfg, &r->st, &r->d);
+	policyd_init(&r->cfg, &r->st, &r->d, 0);
 	assert_in_clamps(&r->cfg, &r->d);
 	s->pages_to_scan = r->d.pages_to_scan;
 	s->sleep_ms = r->d.sleep_ms;
@@ -434,7 +434,7 @@ Test(policyd_step, never_leaves_its_clamps)
 	cfg.pages_max = 700;
 	cfg.sleep_ms_min = 15;
 	cfg.sleep_ms_max = 90;
-	policyd_init(&cfg, &st, &d);
+	policyd_init(&cfg, &st, &d, 0);
 	assert_in_clamps(&cfg, &d);
 	for (i = 0; i < 100000; i++) {
 		struct policyd_obs o = {
@@ -478,7 +478,7 @@ static void to_track(struct policyd_config *cfg, struct policyd_state *st,
 
 	policyd_config_defaults(cfg);
 	cfg->boost_scans = 0;
-	policyd_init(cfg, st, d);
+	policyd_init(cfg, st, d, 0);
 	st->rate = 20000;	/* mid-range, away from cap and floor */
 	policyd_step(cfg, st, &o, d);
 	cr_assert_eq(st->phase, POLICYD_TRACK);
@@ -528,9 +528,14 @@ Test(policyd_step, probes_slowly_with_cooldown_backs_off_at_once)
 	}
 	cr_assert_leq(probes, 4);
 	cr_assert_geq(probes, 3);
-	/* A full scan with no merges: back off at once, by backoff_factor. */
-	r = st.rate;
-	policyd_step(&cfg, &st, &pass0, &d);
+	/* Tick samples with no merges: once the EWMA is below yield_low,
+	 * back off at once, by backoff_factor. */
+	for (i = 0; i < 8; i++) {
+		r = st.rate;
+		policyd_step(&cfg, &st, &lo, &d);
+		if (st.rate < r)
+			break;
+	}
 	cr_assert_float_eq(st.rate, r * cfg.backoff_factor, 1e-6, "%s", d.reason);
 	cr_assert_eq(st.phase, POLICYD_TRACK);
 	/* After a back-off, no probe until the cooldown has passed. */
@@ -540,13 +545,12 @@ Test(policyd_step, probes_slowly_with_cooldown_backs_off_at_once)
 	policyd_step(&cfg, &st, &hi, &d);
 	policyd_step(&cfg, &st, &hi, &d);
 	cr_assert_gt(st.rate, r, "%s", d.reason);
-	/* Tick samples only: the EWMA falls below yield_low within 8 ticks. */
-	for (i = 0; i < 10; i++)
-		policyd_step(&cfg, &st, &hi, &d);
+	/* A whole pass with no merges: straight to the idle floor. */
 	r = st.rate;
-	for (i = 0; i < 8 && st.rate >= r; i++)
-		policyd_step(&cfg, &st, &lo, &d);
+	policyd_step(&cfg, &st, &pass0, &d);
 	cr_assert_lt(st.rate, r, "%s", d.reason);
+	cr_assert_eq(st.phase, POLICYD_IDLE, "%s", d.reason);
+	cr_assert(strstr(d.reason, "idle rate"), "%s", d.reason);
 }
 
 Test(policyd_step, no_new_information_no_action)
@@ -637,4 +641,29 @@ Test(policyd_step, rate_to_knobs_mapping)
 	policyd_rate_to_knobs(&cfg, 1e12, &p, &s);
 	cr_assert_eq(p, cfg.pages_max);
 	cr_assert_eq(s, cfg.sleep_ms_min);
+}
+
+/* ksmd's history sets the first boost's rate: on a slow machine (qemu TCG,
+ * ~80 us a page) the first tick stays within the budget. */
+Test(policyd_step, cost_hint_sets_the_first_rate)
+{
+	struct policyd_config cfg;
+	struct policyd_state st;
+	struct policyd_decision d;
+	double c = 80000, r, u;
+
+	policyd_config_defaults(&cfg);
+	policyd_init(&cfg, &st, &d, c);
+	r = (double)d.pages_to_scan * 1000.0 / (double)d.sleep_ms;
+	u = r * c / (1e9 + r * c);
+	cr_assert_leq(100 * u, cfg.cpu_budget_pct * 1.05, "first tick at %.1f%%", 100 * u);
+	cr_assert_geq(100 * u, cfg.cpu_budget_pct * 0.8, "first tick at %.1f%%", 100 * u);
+	/* Without the hint the same machine would start far over budget. */
+	policyd_init(&cfg, &st, &d, 0);
+	r = (double)d.pages_to_scan * 1000.0 / (double)d.sleep_ms;
+	cr_assert_gt(r * c / (1e9 + r * c), 0.8);
+	/* A nonsense hint is clamped, and the outputs stay in their clamps. */
+	policyd_init(&cfg, &st, &d, 1e15);
+	cr_assert_geq(d.pages_to_scan, cfg.pages_min);
+	cr_assert_leq(d.sleep_ms, cfg.sleep_ms_max);
 }

@@ -93,3 +93,14 @@ Test(procfs, reads_own_stat)
 
 	cr_assert_eq(procfs_task_cpu_ns(getpid(), &ns), 0);
 }
+
+Test(procfs, schedstat)
+{
+	uint64_t ns;
+
+	cr_assert_eq(parse_schedstat_ns("238276816280 75301402148 160776\n", &ns), 0);
+	cr_assert_eq(ns, 238276816280ull);
+	cr_assert_eq(parse_schedstat_ns("", &ns), -EINVAL);
+	cr_assert_eq(parse_schedstat_ns("-1 2 3\n", &ns), -EINVAL);
+	cr_assert_eq(parse_schedstat_ns("12x 2 3\n", &ns), -EINVAL);
+}

@@ -16,6 +16,8 @@ mount -t tmpfs run /run
 mkdir -p /run/tmp /run/share
 chmod 1777 /run/tmp
 export TMPDIR=/run/tmp TMUX_TMPDIR=/run/tmp
+# qemu TCG and a debug kernel: ksmd spends ~80 us a page; tests size down.
+export KSM_EXT_SLOW=1
 mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
