@@ -153,7 +153,7 @@ run_config() {	# name
 		times+=("$REACT_T")
 	done
 	R[$name,react]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	R[$name,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", NR > 1 ? "/" : "", $1 / 1e6 }')
+	R[$name,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1e6 }')
 	if [ -n "$PD_PID" ]; then
 		R[$name,pdcpu]=$(awk '{ printf "%.2f", $1 / 1e9 }' /proc/"$PD_PID"/schedstat)
 	fi

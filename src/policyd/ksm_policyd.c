@@ -326,8 +326,10 @@ static uint64_t tick_ms(const struct daemon *d)
 {
 	if (d->o.once)
 		return d->cfg.interval_ms;
-	return d->st.phase == POLICYD_BOOST || d->st.phase == POLICYD_TRACK ?
-	       d->cfg.fast_interval_ms : d->cfg.interval_ms;
+	if ((d->st.phase == POLICYD_BOOST || d->st.phase == POLICYD_TRACK) &&
+	    d->cfg.fast_interval_ms < d->cfg.interval_ms)
+		return d->cfg.fast_interval_ms;
+	return d->cfg.interval_ms;
 }
 
 static int tick(struct daemon *d)

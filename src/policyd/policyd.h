@@ -42,6 +42,7 @@ struct policyd_config {
 	uint64_t holdoff_ms;		/* pause after a foreign write */
 	/* Daemon. */
 	uint64_t interval_ms;
+	/* Both at most interval_ms (a smaller interval_ms wins). */
 	uint64_t watch_ms;		/* poll for new mms between ticks; 0 = off */
 	uint64_t fast_interval_ms;	/* tick while scanning above the idle rate */
 	bool dry_run;

@@ -228,12 +228,6 @@ int policyd_config_check(const struct policyd_config *cfg, const char *file,
 			    "yield_low", "yield_high");
 	if (cfg->psi_low > cfg->psi_high)
 		return fail(err, err_len, file, 0, "%s > %s", "psi_low", "psi_high");
-	if (cfg->fast_interval_ms > cfg->interval_ms)
-		return fail(err, err_len, file, 0, "%s > %s", "fast_interval_ms",
-			    "interval_ms");
-	if (cfg->watch_ms > cfg->interval_ms)
-		return fail(err, err_len, file, 0, "%s > %s", "watch_ms",
-			    "interval_ms");
 	if (cfg->idle_cpu_pct > cfg->cpu_budget_pct)
 		return fail(err, err_len, file, 0, "%s > %s", "idle_cpu_pct",
 			    "cpu_budget_pct");

@@ -14,7 +14,7 @@ cpu_ns() { local a; read -r a _ </proc/"$ksmd"/schedstat; echo "$a"; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
 # Under TCG (the VM suite) a page costs ksmd ~50x more: less memory.
-MIB=32
+MIB=64
 [ -n "${KSM_EXT_SLOW:-}" ] && MIB=4
 BUDGET=20
 STATE=$TMP/policyd.state
@@ -43,8 +43,11 @@ t2=$(now_us) c2=$(cpu_ns)
 conv=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", c / (t * 10) }')
 avg=$(awk -v c=$((c2 - c0)) -v t=$((t2 - t0)) 'BEGIN { printf "%.1f", c / (t * 10) }')
 log "95%: $got pages in $(((t1 - t0) / 1000)) ms; ksmd CPU ${conv}% to there, ${avg}% over the run"
+# The converging part alone is the strict test: the tail dilutes it.
+awk -v a="$conv" -v b=$BUDGET 'BEGIN { exit !(a <= b * 1.1) }' ||
+	fail "ksmd used ${conv}% of a CPU while converging, over the ${BUDGET}% budget + 10%: $(cat "$TMP/pd1.log")"
 awk -v a="$avg" -v b=$BUDGET 'BEGIN { exit !(a <= b * 1.1) }' ||
-	fail "ksmd used ${avg}% of a CPU, over the ${BUDGET}% budget + 10%: $(cat "$TMP/pd1.log")"
+	fail "ksmd used ${avg}% of a CPU over the run, over the ${BUDGET}% budget + 10%: $(cat "$TMP/pd1.log")"
 grep -q 'inputs: sysfs deltas' "$TMP/pd1.log" || fail "inputs not logged: $(head -3 "$TMP/pd1.log")"
 
 log "SIGTERM: every knob back"

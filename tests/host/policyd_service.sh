@@ -34,7 +34,8 @@ grep -q '^WatchdogSec=' "$unit" || fail "no watchdog"
 
 # ExecStart, as systemd would run it, against a fake KSM: starts, exits 0.
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
-mkdir -p "$TMP/ksm" && for k in run pages_sharing pages_shared pages_unshared pages_volatile full_scans; do
+mkdir -p "$TMP/ksm" && for k in run pages_sharing pages_shared pages_unshared pages_volatile full_scans \
+	stable_node_chains stable_node_dups; do
 	echo 0 >"$TMP/ksm/$k"; done
 echo 100 >"$TMP/ksm/pages_to_scan"; echo 20 >"$TMP/ksm/sleep_millisecs"
 cmd=${exec_start/\/usr\/local\/sbin\//$ROOT/usr/local/sbin/}

@@ -114,7 +114,6 @@ Test(policyd_config, malformed_files)
 		  "t.conf: yield_low must be below yield_high" },
 		{ "pages_to_scan_min = 900\npages_to_scan_max = 100\n",
 		  "t.conf: pages_to_scan_min > pages_to_scan_max" },
-		{ "watch_ms = 2000\n", "t.conf: watch_ms > interval_ms" },
 		{ "manage_run = perhaps\n",
 		  "t.conf:1: manage_run: 'perhaps' is not a boolean (yes/no)" },
 	};
