@@ -225,6 +225,14 @@ int inputs_sample(struct inputs *in, struct policyd_obs *obs,
 		obs->mm_enters = delta(enters, in->prev_enters);
 		obs->ksmd_cpu_ns = delta(cpu, in->prev_cpu_ns);
 		obs->cpu_valid = in->cpu != CPU_NONE;
+		/* Read now, after the interval: what ksmd ran with (the
+		 * previous tick's write, or someone else's) - if it ran all
+		 * along: a duty cycle measured over part of the interval
+		 * would make the cost look small. */
+		if (in->prev.run == 1 && now->run == 1) {
+			obs->knob_pages = now->pages_to_scan;
+			obs->knob_sleep_ms = now->sleep_millisecs;
+		}
 		if (!(now->missing & KSM_STAT_PAGES_SCANNED))
 			obs->pages_scanned = delta(now->pages_scanned,
 						   in->prev.pages_scanned);

@@ -78,6 +78,8 @@ struct policyd_obs {
 	uint64_t merges;		/* merges, or growth of saved pages */
 	uint64_t ksmd_cpu_ns;
 	bool cpu_valid;
+	/* The knobs in effect during the interval (0: unknown). */
+	uint64_t knob_pages, knob_sleep_ms;
 	/* Full scans completed in the interval, and the last one's figures. */
 	uint64_t full_scans;
 	uint64_t scan_pages, scan_merges;

@@ -217,19 +217,36 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 	 * than in large ones: the cap (large batches) uses the cost measured
 	 * in large batches, the idle rate (small ones) the overall one.
 	 */
-	if (obs->cpu_valid && obs->pages_scanned > 0) {
+	if (obs->cpu_valid && obs->pages_scanned > 0 && obs->wall_ns > 0) {
 		double c = (double)obs->ksmd_cpu_ns / (double)obs->pages_scanned;
+		double u = (double)obs->ksmd_cpu_ns / (double)obs->wall_ns;
+
+		/*
+		 * Better: the cost that explains the duty cycle ksmd had at
+		 * the rate it ran with, u/(1-u) = R*c/1e9.  It absorbs what
+		 * CPU per page misses: a 10 ms sleep lasts ~12 ms at HZ=250,
+		 * so with CPU per page the cap left ksmd at ~40% under a
+		 * 50% budget (measured).
+		 */
+		if (obs->knob_pages && obs->knob_sleep_ms && u > 0.005 &&
+		    u < 0.95)
+			c = u / (1.0 - u) * 1e9 * (double)obs->knob_sleep_ms /
+			    (1000.0 * (double)obs->knob_pages);
 
 		st->cost_ns_per_page = ewma(st->cost_ns_per_page, c, w);
 		/*
-		 * A boost's rate is the cap, so a stale large-batch cost
-		 * (the last boost's: first visits cost ~2x a revisit) holds
-		 * ksmd well under budget: follow it fast while boosting.
+		 * The large-batch cost sets the cap.  It jumps when merging
+		 * starts (a merge costs far more than a checksum), so a rise
+		 * is taken at once: the budget holds.  A fall is followed
+		 * with at least half weight while boosting, since a stale
+		 * high cost (the last boost's) holds ksmd under budget.
 		 */
-		if (st->pages_to_scan >= POLICYD_BATCH_LARGE)
+		if (st->pages_to_scan >= POLICYD_BATCH_LARGE ||
+		    st->phase == POLICYD_BOOST)	/* at the cap, whatever size */
 			st->cost_batch_ns_per_page =
+				c > st->cost_batch_ns_per_page ? c :
 				ewma(st->cost_batch_ns_per_page, c,
-				     st->phase == POLICYD_BOOST && w < 0.7 ? 0.7 : w);
+				     st->phase == POLICYD_BOOST && w < 0.5 ? 0.5 : w);
 	}
 	if (obs->cpu_valid && obs->wall_ns > 0) {
 		double pct = 100.0 * (double)obs->ksmd_cpu_ns /

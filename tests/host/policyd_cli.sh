@@ -3,7 +3,7 @@
 # so every path is exercised without touching the real knobs: bad
 # configuration and options, the advisor refusal and take-over, dry run,
 # restore on SIGTERM, recovery after SIGKILL, one instance at a time,
-# a foreign writer, SIGHUP reload, metrics, sd_notify, --once.
+# a foreign writer, SIGHUP reload, metrics, sd_notify, manage_run, --once.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/host.sh
@@ -177,6 +177,21 @@ wait "$listener"
 for m in READY=1 'STATUS=boost: ' WATCHDOG=1 STOPPING=1; do
 	grep -q "^$m" "$TMP/notify.log" || fail "no $m sent: $(cat "$TMP/notify.log")"
 done
+
+log "manage_run: run=1 under memory pressure, run=0 without; restored at exit"
+fake_ksm
+echo 0 >"$FAKE/run"
+# MemAvailable is always below a 1 PiB floor: pressure.
+start_pd -s manage_run=yes -s mem_low_mib=1000000000
+wait_line "$PD_LOG" 5 'run 0 -> 1: memory pressure' >/dev/null || fail "KSM not started: $(cat "$PD_LOG")"
+[ "$(cat "$FAKE/run")" = 1 ] || fail "run is $(cat "$FAKE/run")"
+stop_pd TERM
+[ "$(cat "$FAKE/run")" = 0 ] || fail "run not restored to 0"
+echo 1 >"$FAKE/run"
+start_pd -s manage_run=yes -s psi_high=100 -s psi_low=100
+wait_line "$PD_LOG" 5 'run 1 -> 0: no memory pressure' >/dev/null || fail "KSM not stopped: $(cat "$PD_LOG")"
+stop_pd TERM
+[ "$(cat "$FAKE/run")" = 1 ] || fail "run not restored to 1"
 
 log "--once: one decision printed, written, nothing to restore"
 out=$(pd --once -s interval_ms=100 2>"$TMP/once.err") || fail "--once failed: $(cat "$TMP/once.err")"

@@ -14,7 +14,7 @@ cpu_ns() { local a; read -r a _ </proc/"$ksmd"/schedstat; echo "$a"; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
 # Under TCG (the VM suite) a page costs ksmd ~50x more: less memory.
-MIB=64
+MIB=128
 [ -n "${KSM_EXT_SLOW:-}" ] && MIB=4
 BUDGET=20
 STATE=$TMP/policyd.state
