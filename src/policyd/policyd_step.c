@@ -237,16 +237,17 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 		/*
 		 * The large-batch cost sets the cap.  It jumps when merging
 		 * starts (a merge costs far more than a checksum), so a rise
-		 * is taken at once: the budget holds.  A fall is followed
-		 * with at least half weight while boosting, since a stale
-		 * high cost (the last boost's) holds ksmd under budget.
+		 * is taken at once: the budget holds.  While boosting (at
+		 * the cap, whatever the batch size) a fall is too: the cost
+		 * left from the last boost's merging held the first reaction
+		 * to a new process at ~30% of a CPU under a 50% budget.
 		 */
-		if (st->pages_to_scan >= POLICYD_BATCH_LARGE ||
-		    st->phase == POLICYD_BOOST)	/* at the cap, whatever size */
+		if (st->phase == POLICYD_BOOST)
+			st->cost_batch_ns_per_page = c;
+		else if (st->pages_to_scan >= POLICYD_BATCH_LARGE)
 			st->cost_batch_ns_per_page =
 				c > st->cost_batch_ns_per_page ? c :
-				ewma(st->cost_batch_ns_per_page, c,
-				     st->phase == POLICYD_BOOST && w < 0.5 ? 0.5 : w);
+				ewma(st->cost_batch_ns_per_page, c, w);
 	}
 	if (obs->cpu_valid && obs->wall_ns > 0) {
 		double pct = 100.0 * (double)obs->ksmd_cpu_ns /
