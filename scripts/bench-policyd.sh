@@ -11,21 +11,50 @@
 #            content: time from its READY until 95% of its duplicate and
 #            zero pages are merged (its ksm_merging_pages); median of
 #            REACTS (3) such processes, one at a time
-# Output: build/bench-policyd/{results.md,series.csv,saved.png}.
+# Output: build/bench-policyd/{results.md,series.csv,saved.png};
+# `scripts/bench-policyd.sh --plot` redraws the plot from series.csv.
 # Environment: CONFIGS (default all five), MIB (256), PROCS (4),
 # TIMEOUT (s per phase, 400), STEADY (s, 30), REACTS (3).
 set -u
 cd "$(dirname "$0")/.."
+OUT=${BUILD:-build}/bench-policyd
+SERIES=$OUT/series.csv
+
+# Saved pages and ksmd CPU-seconds over time, one line per configuration.
+plot() {
+	command -v gnuplot >/dev/null || { echo "no gnuplot: no plot (make bench-policyd installs it)"; return 0; }
+	local configs
+	configs=$(tail -n +2 "$SERIES" | cut -d, -f1 | uniq | tr '\n' ' ')
+	gnuplot <<GP
+set terminal pngcairo size 1000,420 font "sans,10" noenhanced
+set output "$OUT/saved.png"
+set datafile separator ","
+set multiplot layout 1,2 title "KSM from run=1: ksm-workload 4 x 256 MiB (25% dup, 5% zero, 50% unique, 20% volatile)"
+set xlabel "seconds since run=1 (log scale)"
+set logscale x
+set xrange [0.1:*]
+set key top left
+set ylabel "pages_sharing (saved pages)"
+plot for [c in "$configs"] "< grep '^".c.",' $SERIES" using 2:3 with lines lw 2 title c
+set ylabel "ksmd CPU-seconds since run=1"
+plot for [c in "$configs"] "< grep '^".c.",' $SERIES" using 2:4 with lines lw 2 title c
+unset multiplot
+GP
+	echo "plot: $OUT/saved.png"
+}
+if [ "${1:-}" = --plot ]; then
+	plot
+	exit 0
+fi
+
 . tests/lib/host.sh
 require_root_ksm
 [ -w $KSM/advisor_mode ] || skip "no KSM advisor (Linux >= 6.9 needed for the advisor configuration)"
 
-OUT=$BUILD/bench-policyd
 CONFIGS=${CONFIGS:-"defaults fast advisor ksmtuned policyd"}
 MIB=${MIB:-256} PROCS=${PROCS:-4} TIMEOUT=${TIMEOUT:-400} STEADY=${STEADY:-30}
 REACTS=${REACTS:-3}
 mkdir -p "$OUT"
-SERIES=$OUT/series.csv
 echo "config,t_s,pages_sharing,ksmd_cpu_s,pages_scanned" >"$SERIES"
 ksmd=$(pgrep -x ksmd) || skip "no ksmd thread"
 
@@ -193,18 +222,4 @@ us() { case $1 in ">"*) echo "$1 s" ;; *) awk -v v="$1" 'BEGIN { printf "%.1f s"
 	fi
 } | tee "$OUT/results.md"
 
-if command -v gnuplot >/dev/null; then
-	gnuplot <<EOF
-set terminal pngcairo size 900,500 font "sans,10"
-set output "$OUT/saved.png"
-set datafile separator ","
-set title "Saved pages (pages_sharing) after KSM starts, $PROCS x $MIB MiB"
-set xlabel "seconds since run=1 (log scale)"
-set ylabel "pages_sharing"
-set logscale x
-set xrange [0.1:*]
-set key bottom right
-plot for [c in "$CONFIGS"] "< grep '^".c.",' $SERIES" using 2:3 with lines lw 2 title c
-EOF
-	echo "plot: $OUT/saved.png"
-fi
+plot
