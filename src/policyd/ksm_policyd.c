@@ -360,11 +360,14 @@ static int tick(struct daemon *d)
 		plog("pages_to_scan=%llu sleep_millisecs=%llu were set by someone else: %s",
 		     (unsigned long long)now.pages_to_scan,
 		     (unsigned long long)now.sleep_millisecs, dec.reason);
-	pdebug("tick: %s; scanned %llu, merges %llu, full scans %llu, ksmd %.1f%%, yield %.2f/1000, rate %.0f pages/s, psi %.1f",
+	pdebug("tick: %s; scanned %llu, merges %llu, full scans %llu, ksmd %.1f%%, knobs %llu/%llu ms, cost %.0f/%.0f ns, yield %.2f/1000, rate %.0f pages/s, psi %.1f",
 	       dec.reason, (unsigned long long)obs.pages_scanned,
 	       (unsigned long long)obs.merges,
 	       (unsigned long long)obs.full_scans,
 	       obs.wall_ns ? 100.0 * obs.ksmd_cpu_ns / obs.wall_ns : 0.0,
+	       (unsigned long long)obs.knob_pages,
+	       (unsigned long long)obs.knob_sleep_ms,
+	       d->st.cost_ns_per_page, d->st.cost_batch_ns_per_page,
 	       d->st.yield_ewma, d->st.rate, obs.psi_some_avg10);
 	if (d->st.phase != POLICYD_HOLD) {
 		err = apply(d, &dec, &now);

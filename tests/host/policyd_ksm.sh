@@ -29,7 +29,7 @@ start_workload -p 4 -m "$MIB" --seed 11 -r 200
 want=$((WL_EXPECT * 95 / 100))
 
 log "ksm-policyd with a ${BUDGET}% budget; workload 4 x $MIB MiB, $WL_EXPECT pages achievable"
-spawn "$PD" --no-bpf -s cpu_budget_pct=$BUDGET --state-file "$STATE" 2>"$TMP/pd1.log"
+spawn "$PD" -v --no-bpf -s cpu_budget_pct=$BUDGET --state-file "$STATE" 2>"$TMP/pd1.log"
 pd=${_pids[-1]}
 wait_line "$TMP/pd1.log" 20 'started' >/dev/null || fail "no start: $(cat "$TMP/pd1.log")"
 t0=$(now_us) c0=$(cpu_ns)
