@@ -2,8 +2,9 @@
 /*
  * ksm-policyd owns a few KSM knobs while it runs and gives them back when
  * it stops.  The state file (default /run/ksm-policyd.state) records each
- * knob's value at start and the last value written; it is rewritten before
- * every write, and holds an flock() for as long as the daemon lives, so:
+ * knob's value at start and the last two values written; it is rewritten
+ * before every write (so the value before that write is ours too), and
+ * holds an flock() for as long as the daemon lives, so:
  *  - a second ksm-policyd finds the lock taken and refuses to start;
  *  - a start that finds the file unlocked knows its writer was killed, and
  *    restores the knobs it recorded before doing anything else;
@@ -73,7 +74,8 @@ static int restore(const char *dir, const struct policyd_knobs *ks)
 			ret = err;
 			continue;
 		}
-		act[i] = policyd_restore_action(ks->k[i].orig, ks->k[i].last, now[i]);
+		act[i] = policyd_restore_action(ks->k[i].orig, ks->k[i].last,
+						ks->k[i].prev, now[i]);
 	}
 	for (i = 0; i < POLICYD_NR_KNOBS; i++) {
 		if (act[i] == POLICYD_RESTORE_FOREIGN) {
@@ -189,6 +191,8 @@ int knobs_write(struct knobs *k, enum policyd_knob which, const char *val)
 		return 0;
 	if (strlen(val) >= POLICYD_KNOB_VAL)
 		return -EINVAL;
+	/* Killed before the write below, the knob still holds the last one. */
+	strcpy(k->ks.k[which].prev, k->ks.k[which].last);
 	strcpy(k->ks.k[which].last, val);
 	err = save_state(k);
 	if (err) {

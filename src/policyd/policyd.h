@@ -150,7 +150,8 @@ const char *policyd_phase_name(enum policyd_phase p);
  * The knobs ksm-policyd may write, in the order they are restored (the
  * advisor first: leaving scan-time mode resets pages_to_scan).  The state
  * file under /run records, per knob, the value found at start and the last
- * value written, so a later start can undo a killed daemon's writes.
+ * two values written, so a later start can undo a killed daemon's writes
+ * (it may die between recording a write and making it).
  */
 enum policyd_knob {
 	POLICYD_KNOB_ADVISOR,
@@ -167,6 +168,7 @@ struct policyd_knobs {
 		bool saved;
 		char orig[POLICYD_KNOB_VAL];	/* as found at start */
 		char last[POLICYD_KNOB_VAL];	/* last written; "" = never */
+		char prev[POLICYD_KNOB_VAL];	/* written before it, or "" */
 	} k[POLICYD_NR_KNOBS];
 };
 
@@ -184,7 +186,7 @@ enum policyd_restore {
 };
 /* Pure: what restoring a knob means, given its value now. */
 enum policyd_restore policyd_restore_action(const char *orig, const char *last,
-					    const char *now);
+					    const char *prev, const char *now);
 
 /* Pure: the Prometheus text exposition of one tick; length or -ENOSPC. */
 struct policyd_metrics {

@@ -2,13 +2,16 @@
 /*
  * The state file's text (pure).  One line per knob ksm-policyd saved:
  *
- *   # ksm-policyd: KSM knobs as found at start, and as last written
+ *   # ksm-policyd: KSM knobs as found at start, and the last two writes
  *   pid 1234
- *   knob pages_to_scan 100 2692
- *   knob sleep_millisecs 20 10
+ *   knob pages_to_scan 100 2692 1250
+ *   knob sleep_millisecs 20 10 -
  *   end
  *
- * "-" stands for a knob never written.  The file is rewritten in place
+ * "-" stands for a write that never happened.  A write is recorded before
+ * it is made, so a daemon killed in between left the one before it: both
+ * are ours.  A file without the last column (an older ksm-policyd) is read
+ * as having no write before the last.  The file is rewritten in place
  * (it carries the daemon's lock), so "end" marks where the current text
  * stops; a file without it is incomplete and is refused.
  */
@@ -31,7 +34,7 @@ int policyd_knobs_format(const struct policyd_knobs *ks, char *buf, size_t len)
 	int i, r;
 
 	r = snprintf(buf, len,
-		     "# ksm-policyd: KSM knobs as found at start, and as last written\npid %d\n",
+		     "# ksm-policyd: KSM knobs as found at start, and the last two writes\npid %d\n",
 		     ks->pid);
 	if (r < 0 || (size_t)r >= len)
 		return -ENOSPC;
@@ -39,9 +42,10 @@ int policyd_knobs_format(const struct policyd_knobs *ks, char *buf, size_t len)
 	for (i = 0; i < POLICYD_NR_KNOBS; i++) {
 		if (!ks->k[i].saved)
 			continue;
-		r = snprintf(buf + n, len - n, "knob %s %s %s\n",
+		r = snprintf(buf + n, len - n, "knob %s %s %s %s\n",
 			     policyd_knob_names[i], ks->k[i].orig,
-			     ks->k[i].last[0] ? ks->k[i].last : "-");
+			     ks->k[i].last[0] ? ks->k[i].last : "-",
+			     ks->k[i].prev[0] ? ks->k[i].prev : "-");
 		if (r < 0 || (size_t)r >= len - n)
 			return -ENOSPC;
 		n += r;
@@ -64,7 +68,7 @@ static int knob_index(const char *name)
 
 int policyd_knobs_parse(const char *text, struct policyd_knobs *ks)
 {
-	char line[256], name[64], orig[64], last[64];
+	char line[256], name[64], orig[64], last[64], prev[64];
 	const char *p = text;
 	bool ended = false, have_pid = false;
 
@@ -72,7 +76,8 @@ int policyd_knobs_parse(const char *text, struct policyd_knobs *ks)
 	while (*p && !ended) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		int i;
+		char extra;
+		int i, f;
 
 		if (n >= sizeof(line))
 			return -EINVAL;
@@ -85,14 +90,19 @@ int policyd_knobs_parse(const char *text, struct policyd_knobs *ks)
 			ended = true;
 		} else if (sscanf(line, "pid %d", &ks->pid) == 1) {
 			have_pid = true;
-		} else if (sscanf(line, "knob %63s %63s %63s", name, orig, last) == 3) {
+		} else if ((f = sscanf(line, "knob %63s %63s %63s %63s %c", name,
+				      orig, last, prev, &extra)) == 3 || f == 4) {
 			i = knob_index(name);
+			if (f == 3)
+				strcpy(prev, "-");
 			if (i < 0 || strlen(orig) >= POLICYD_KNOB_VAL ||
-			    strlen(last) >= POLICYD_KNOB_VAL || ks->k[i].saved)
+			    strlen(last) >= POLICYD_KNOB_VAL ||
+			    strlen(prev) >= POLICYD_KNOB_VAL || ks->k[i].saved)
 				return -EINVAL;
 			ks->k[i].saved = true;
 			strcpy(ks->k[i].orig, orig);
 			strcpy(ks->k[i].last, strcmp(last, "-") ? last : "");
+			strcpy(ks->k[i].prev, strcmp(prev, "-") ? prev : "");
 		} else {
 			return -EINVAL;
 		}
@@ -101,12 +111,12 @@ int policyd_knobs_parse(const char *text, struct policyd_knobs *ks)
 }
 
 enum policyd_restore policyd_restore_action(const char *orig, const char *last,
-					    const char *now)
+					    const char *prev, const char *now)
 {
 	if (!strcmp(now, orig))
 		return POLICYD_RESTORE_NOTHING;
 	/* Only a value we wrote is ours to undo. */
-	if (last[0] && !strcmp(now, last))
+	if ((last[0] && !strcmp(now, last)) || (prev[0] && !strcmp(now, prev)))
 		return POLICYD_RESTORE_WRITE;
 	return POLICYD_RESTORE_FOREIGN;
 }

@@ -109,6 +109,15 @@ start_pd
 grep -q 'did not exit cleanly' "$PD_LOG" || fail "no recovery message: $(cat "$PD_LOG")"
 stop_pd TERM
 [ "$(knobs)" = "100 20" ] || fail "not restored after SIGKILL + restart: $(knobs)"
+# Killed after recording a write but before making it: the knob still
+# holds the write before, which is ours too.
+echo 1250 >"$FAKE/pages_to_scan"
+echo 10 >"$FAKE/sleep_millisecs"
+printf 'pid 1\nknob sleep_millisecs 20 10 -\nknob pages_to_scan 100 5000 1250\nend\n' >"$STATE"
+start_pd
+grep -q 'restored pages_to_scan 1250 -> 100' "$PD_LOG" || fail "the write before the last not restored: $(cat "$PD_LOG")"
+stop_pd TERM
+[ "$(knobs)" = "100 20" ] || fail "not restored from a write-ahead record: $(knobs)"
 # Recovery alone, with a bad file in the way: refused, file kept.
 echo "not a state file" >"$STATE"
 expect_err 1 "not a ksm-policyd state file"

@@ -126,7 +126,8 @@ _cleanup() {
 	done
 	[ -d "$PIN" ] && "$BIN/ksm-loader" --pin-dir "$PIN" stats stop >/dev/null 2>&1
 	ksm_restore
-	rm -rf "$TMP"
+	# KSM_EXT_KEEP_TMP=1 keeps the scratch files (daemon logs) to debug.
+	[ -n "${KSM_EXT_KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM

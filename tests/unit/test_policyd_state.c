@@ -7,11 +7,12 @@
 #include "../../src/policyd/policyd.h"
 
 static void set(struct policyd_knobs *ks, enum policyd_knob k, const char *orig,
-		const char *last)
+		const char *last, const char *prev)
 {
 	ks->k[k].saved = true;
 	strcpy(ks->k[k].orig, orig);
 	strcpy(ks->k[k].last, last);
+	strcpy(ks->k[k].prev, prev);
 }
 
 Test(policyd_state, round_trip)
@@ -20,19 +21,21 @@ Test(policyd_state, round_trip)
 	char buf[1024];
 	int n, i;
 
-	set(&a, POLICYD_KNOB_PAGES, "100", "5000");
-	set(&a, POLICYD_KNOB_SLEEP, "20", "");
-	set(&a, POLICYD_KNOB_ADVISOR, "scan-time", "none");
+	set(&a, POLICYD_KNOB_PAGES, "100", "5000", "1250");
+	set(&a, POLICYD_KNOB_SLEEP, "20", "", "");
+	set(&a, POLICYD_KNOB_ADVISOR, "scan-time", "none", "");
 	n = policyd_knobs_format(&a, buf, sizeof(buf));
 	cr_assert_gt(n, 0);
 	cr_assert_eq((size_t)n, strlen(buf));
-	cr_assert(strstr(buf, "knob sleep_millisecs 20 -\n"), "%s", buf);
+	cr_assert(strstr(buf, "knob sleep_millisecs 20 - -\n"), "%s", buf);
+	cr_assert(strstr(buf, "knob pages_to_scan 100 5000 1250\n"), "%s", buf);
 	cr_assert_eq(policyd_knobs_parse(buf, &b), 0, "%s", buf);
 	cr_assert_eq(b.pid, 4242);
 	for (i = 0; i < POLICYD_NR_KNOBS; i++) {
 		cr_assert_eq(b.k[i].saved, a.k[i].saved, "knob %d", i);
 		cr_assert_str_eq(b.k[i].orig, a.k[i].orig);
 		cr_assert_str_eq(b.k[i].last, a.k[i].last);
+		cr_assert_str_eq(b.k[i].prev, a.k[i].prev);
 	}
 	cr_assert(!b.k[POLICYD_KNOB_RUN].saved);
 }
@@ -42,7 +45,7 @@ Test(policyd_state, small_buffer_is_an_error)
 	struct policyd_knobs a = { .pid = 1 };
 	char buf[40];
 
-	set(&a, POLICYD_KNOB_PAGES, "100", "5000");
+	set(&a, POLICYD_KNOB_PAGES, "100", "5000", "");
 	cr_assert_eq(policyd_knobs_format(&a, buf, sizeof(buf)), -ENOSPC);
 }
 
@@ -57,18 +60,30 @@ Test(policyd_state, refuses_incomplete_or_foreign_text)
 	cr_assert_eq(policyd_knobs_parse("knob run 1 0\nend\n", &ks), -EINVAL);
 	cr_assert_eq(policyd_knobs_parse("pid 1\nknob swappiness 60 10\nend\n", &ks), -EINVAL);
 	cr_assert_eq(policyd_knobs_parse("pid 1\nknob run 1 0\nknob run 1 0\nend\n", &ks), -EINVAL);
+	cr_assert_eq(policyd_knobs_parse("pid 1\nknob run 1 0 1 2\nend\n", &ks), -EINVAL);
 	cr_assert_eq(policyd_knobs_parse("hello world\n", &ks), -EINVAL);
 	cr_assert_eq(policyd_knobs_parse("", &ks), -EINVAL);
+}
+
+Test(policyd_state, older_file_without_the_write_before)
+{
+	struct policyd_knobs ks;
+
+	cr_assert_eq(policyd_knobs_parse("pid 7\nknob pages_to_scan 100 5000\nend\n", &ks), 0);
+	cr_assert_str_eq(ks.k[POLICYD_KNOB_PAGES].last, "5000");
+	cr_assert_str_eq(ks.k[POLICYD_KNOB_PAGES].prev, "");
 }
 
 Test(policyd_state, restore_only_what_is_ours)
 {
 	/* Still what we wrote: put the original back. */
-	cr_assert_eq(policyd_restore_action("100", "5000", "5000"), POLICYD_RESTORE_WRITE);
+	cr_assert_eq(policyd_restore_action("100", "5000", "", "5000"), POLICYD_RESTORE_WRITE);
+	/* Killed between recording 5000 and writing it: 1250 is ours too. */
+	cr_assert_eq(policyd_restore_action("100", "5000", "1250", "1250"), POLICYD_RESTORE_WRITE);
 	/* Already the original. */
-	cr_assert_eq(policyd_restore_action("100", "5000", "100"), POLICYD_RESTORE_NOTHING);
-	cr_assert_eq(policyd_restore_action("100", "", "100"), POLICYD_RESTORE_NOTHING);
+	cr_assert_eq(policyd_restore_action("100", "5000", "1250", "100"), POLICYD_RESTORE_NOTHING);
+	cr_assert_eq(policyd_restore_action("100", "", "", "100"), POLICYD_RESTORE_NOTHING);
 	/* Someone else's value since: theirs to keep. */
-	cr_assert_eq(policyd_restore_action("100", "5000", "300"), POLICYD_RESTORE_FOREIGN);
-	cr_assert_eq(policyd_restore_action("100", "", "300"), POLICYD_RESTORE_FOREIGN);
+	cr_assert_eq(policyd_restore_action("100", "5000", "1250", "300"), POLICYD_RESTORE_FOREIGN);
+	cr_assert_eq(policyd_restore_action("100", "", "", "300"), POLICYD_RESTORE_FOREIGN);
 }
