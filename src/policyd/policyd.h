@@ -117,6 +117,12 @@ struct policyd_state {
 	uint64_t boost_scans_left;
 	uint64_t hold_until_ns;
 	unsigned int foreign_count;
+	/* Cost sample accumulating until ksmd used POLICYD_COST_WINDOW_NS:
+	 * CPU, pages, wall time, and pages the knobs allowed while not on a
+	 * CPU (0 with win_blind: a tick without the knobs). */
+	uint64_t win_cpu_ns, win_pages, win_wall_ns;
+	double win_nominal;
+	bool win_blind;
 	/* Yield sample accumulating until sample_pages or a full scan. */
 	uint64_t acc_pages, acc_merges;
 	uint64_t pages_to_scan, sleep_ms;	/* last output */

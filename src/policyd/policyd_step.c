@@ -27,6 +27,8 @@
 /* How far timer slack can stretch a sleep of sleep_ms_min or more: a
  * 10 ms sleep lasts 12-13 ms at HZ=250, up to 20 ms at HZ=100. */
 #define POLICYD_SLACK_MAX 2.0
+/* CPU time a cost sample needs: 5 jiffies at HZ=250 (see the step). */
+#define POLICYD_COST_WINDOW_NS 20000000ull
 /* pages_to_scan from which the wakeup overhead is a small part of a batch. */
 #define POLICYD_BATCH_LARGE 1000
 
@@ -220,32 +222,48 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 	 * costs ksmd a fixed overhead, so a page costs more in small batches
 	 * than in large ones: the cap (large batches) uses the cost measured
 	 * in large batches, the idle rate (small ones) the overall one.
+	 *
+	 * A sample pools ticks until ksmd used POLICYD_COST_WINDOW_NS of
+	 * CPU: CPU time can be counted in whole jiffies (a guest whose TSC
+	 * is unstable), and a tick of 100 pages then reads 0 ns or 4 ms,
+	 * which sent the cap to its maximum, or nearly to its minimum.
 	 */
-	if (obs->cpu_valid && obs->pages_scanned > 0 && obs->wall_ns > 0) {
-		double c = (double)obs->ksmd_cpu_ns / (double)obs->pages_scanned;
-		double u = (double)obs->ksmd_cpu_ns / (double)obs->wall_ns;
+	if (obs->cpu_valid && obs->pages_scanned > 0 &&
+	    obs->wall_ns > obs->ksmd_cpu_ns) {
+		st->win_cpu_ns += obs->ksmd_cpu_ns;
+		st->win_pages += obs->pages_scanned;
+		st->win_wall_ns += obs->wall_ns;
+		if (obs->knob_pages && obs->knob_sleep_ms)
+			st->win_nominal += (double)obs->knob_pages * 1000.0 /
+					   (double)obs->knob_sleep_ms *
+					   (double)(obs->wall_ns - obs->ksmd_cpu_ns) /
+					   1e9;
+		else
+			st->win_blind = true;
+	}
+	if (st->win_cpu_ns >= POLICYD_COST_WINDOW_NS) {
+		double c = (double)st->win_cpu_ns / (double)st->win_pages;
+		double u = (double)st->win_cpu_ns / (double)st->win_wall_ns;
 
 		/*
 		 * Better: the cost that explains the duty cycle ksmd had at
-		 * the rate it ran with, u/(1-u) = R*c/1e9.  It absorbs what
-		 * CPU per page misses: a 10 ms sleep lasts ~12 ms at HZ=250,
-		 * so with CPU per page the cap left ksmd at ~40% under a
-		 * 50% budget (measured).
+		 * the rates it ran with: u/(1-u) = R*c/1e9 in each tick, so
+		 * c = CPU / sum(R * time off the CPU).  It absorbs what CPU
+		 * per page misses: a 10 ms sleep lasts ~12 ms at HZ=250, so
+		 * with CPU per page the cap left ksmd at ~40% under a 50%
+		 * budget (measured).  But a sleep stretched by more than
+		 * timer slack is ksmd waiting for a CPU, and that goes when
+		 * the load does: a busy guest let the cap climb 5x, and ksmd
+		 * then ran at 60% under a 20% budget (measured).
 		 */
-		if (obs->knob_pages && obs->knob_sleep_ms && u > 0.005 &&
-		    u < 0.95) {
-			double ce = u / (1.0 - u) * 1e9 *
-				    (double)obs->knob_sleep_ms /
-				    (1000.0 * (double)obs->knob_pages);
+		if (!st->win_blind && st->win_nominal > 0 && u < 0.95) {
+			double ce = (double)st->win_cpu_ns / st->win_nominal;
 
-			/*
-			 * But a sleep stretched by more than timer slack is
-			 * ksmd waiting for a CPU, and that goes when the load
-			 * does: a busy guest let the cap climb 5x, and ksmd
-			 * then ran at 60% under a 20% budget (measured).
-			 */
 			c = ce > c / POLICYD_SLACK_MAX ? ce : c / POLICYD_SLACK_MAX;
 		}
+		st->win_cpu_ns = st->win_pages = st->win_wall_ns = 0;
+		st->win_nominal = 0;
+		st->win_blind = false;
 
 		st->cost_ns_per_page = ewma(st->cost_ns_per_page, c, w);
 		/*

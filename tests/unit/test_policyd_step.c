@@ -42,6 +42,9 @@ struct sim {
 	/* The share of a CPU ksmd gets while it wants one (0: all of it):
 	 * below 1, other tasks keep it waiting, runnable, between pages. */
 	double cpu_share;
+	/* CPU time as the daemon reads it: in whole quanta (jiffy-based
+	 * accounting) when cpu_quantum_ns is set, else exact. */
+	uint64_t cpu_quantum_ns, cpu_read_ns;
 	/* What a merge costs on top of SIM_COST_NS (0 in most tests). */
 	double merge_ns;
 	/* Convergence: first time merged_count reached @goal. */
@@ -159,6 +162,13 @@ static void sim_observe(struct sim *s, uint64_t wall_ns, double amp,
 	o->pages_scanned = s->pages;
 	o->merges = (uint64_t)(s->merges * noise(s, amp));
 	o->ksmd_cpu_ns = (uint64_t)(s->cpu_ns * noise(s, amp));
+	if (s->cpu_quantum_ns) {
+		uint64_t q = s->total_cpu_ns / s->cpu_quantum_ns *
+			     s->cpu_quantum_ns;
+
+		o->ksmd_cpu_ns = q - s->cpu_read_ns;
+		s->cpu_read_ns = q;
+	}
 	o->cpu_valid = true;
 	o->knob_pages = s->pages_to_scan;
 	o->knob_sleep_ms = s->sleep_ms;
@@ -790,4 +800,59 @@ Test(policyd_step, merging_cost_is_capped_without_waiting_for_a_sample)
 	}
 	cr_assert_leq(late, 2, "%d ticks over the budget + 10%%", late);
 	free(s);
+}
+
+/*
+ * CPU time counted in whole quanta (jiffies, in a guest whose TSC went
+ * unstable) reads 0 in one tick and a quantum in the next: the cost must
+ * come from enough CPU time, or the cap swings between its clamps.
+ */
+static double coarse_run(uint64_t quantum_ns, double *t95, double *worst)
+{
+	struct sim *s = sim_new(4, 0.25, 0.05, 0.50);
+	const uint64_t tick = TICK_NS / 5;	/* fast_interval_ms */
+	struct policyd_obs o;
+	struct run r;
+	double avg;
+	int i;
+
+	policyd_config_defaults(&r.cfg);
+	/* 4 ms of CPU a tick at the budget: a tick reads 0 or 4 ms. */
+	r.cfg.cpu_budget_pct = 2;
+	s->cpu_quantum_ns = quantum_ns;
+	run_start(&r, s);
+	sim_set_goal(s, 0.95);
+	*worst = 0;
+	for (i = 0; i < 1500; i++) {
+		uint64_t c0 = s->total_cpu_ns;
+		double pct;
+
+		sim_run(s, s->now_ns + tick);
+		pct = 100.0 * (double)(s->total_cpu_ns - c0) / (double)tick;
+		*worst = pct > *worst ? pct : *worst;
+		sim_observe(s, tick, 0, 0, &o);
+		policyd_step(&r.cfg, &r.st, &o, &r.d);
+		assert_in_clamps(&r.cfg, &r.d);
+		s->pages_to_scan = r.d.pages_to_scan;
+		s->sleep_ms = r.d.sleep_ms;
+	}
+	avg = 100.0 * s->total_cpu_ns / (double)s->now_ns;
+	*t95 = s->goal_ns / 1e9;
+	cr_assert(s->goal_ns, "never reached 95%% of the achievable savings");
+	free(s);
+	return avg;
+}
+
+Test(policyd_step, coarse_cpu_accounting_keeps_the_budget)
+{
+	double exact, coarse, t_exact, t_coarse, w_exact, w_coarse;
+
+	exact = coarse_run(0, &t_exact, &w_exact);
+	coarse = coarse_run(4000000ull, &t_coarse, &w_coarse);
+	cr_log_info("budget 2%%: exact CPU time %.2f%% (95%% in %.0f s, worst tick %.1f%%), in 4 ms steps %.2f%% (%.0f s, %.1f%%)",
+		    exact, t_exact, w_exact, coarse, t_coarse, w_coarse);
+	cr_assert_leq(coarse, 2 * 1.1);
+	/* A tick read as 0 ns once sent the cap to its maximum: 53%. */
+	cr_assert_leq(w_coarse, 2 * 2.0);
+	cr_assert_leq(t_coarse, 1.5 * t_exact);
 }
