@@ -122,6 +122,7 @@ struct policyd_state {
 	 * CPU (0 with win_blind: a tick without the knobs). */
 	uint64_t win_cpu_ns, win_pages, win_wall_ns;
 	double win_nominal;
+	double win_rate;		/* the rate it started at */
 	bool win_blind;
 	/* Yield sample accumulating until sample_pages or a full scan. */
 	uint64_t acc_pages, acc_merges;

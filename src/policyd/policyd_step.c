@@ -108,11 +108,23 @@ void policyd_rate_to_knobs(const struct policyd_config *cfg, double rate,
 	*pages = (uint64_t)p;
 }
 
+static void cost_window_reset(struct policyd_state *st)
+{
+	st->win_cpu_ns = st->win_pages = st->win_wall_ns = 0;
+	st->win_nominal = 0;
+	st->win_blind = false;
+	st->win_rate = st->rate;
+}
+
 static void emit(const struct policyd_config *cfg, struct policyd_state *st,
 		 struct policyd_decision *d)
 {
 	uint64_t p, s;
 
+	/* A cost sample spans one regime: idle's small batches do not
+	 * predict a boost's large ones. */
+	if (st->rate > 2.0 * st->win_rate || st->rate < 0.5 * st->win_rate)
+		cost_window_reset(st);
 	policyd_rate_to_knobs(cfg, st->rate, &p, &s);
 	d->changed = p != st->pages_to_scan || s != st->sleep_ms;
 	if (d->changed)
@@ -261,10 +273,7 @@ void policyd_step(const struct policyd_config *cfg, struct policyd_state *st,
 
 			c = ce > c / POLICYD_SLACK_MAX ? ce : c / POLICYD_SLACK_MAX;
 		}
-		st->win_cpu_ns = st->win_pages = st->win_wall_ns = 0;
-		st->win_nominal = 0;
-		st->win_blind = false;
-
+		cost_window_reset(st);
 		st->cost_ns_per_page = ewma(st->cost_ns_per_page, c, w);
 		/*
 		 * The large-batch cost sets the cap.  It jumps when merging
