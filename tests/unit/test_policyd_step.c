@@ -209,13 +209,16 @@ static void run_start(struct run *r, struct sim *s)
 	sim_observe(s, 0, 0, 0, &o);
 }
 
-/* One daemon tick: simulate, observe, step, apply. */
-static void run_tick(struct run *r, struct sim *s, double amp, double psi)
+/* One daemon tick of @wall_ns: simulate, observe, step, apply.  Returns
+ * ksmd's CPU during it, in % of a CPU. */
+static double run_tick_ns(struct run *r, struct sim *s, uint64_t wall_ns,
+			  double amp, double psi)
 {
+	uint64_t c0 = s->total_cpu_ns;
 	struct policyd_obs o;
 
-	sim_run(s, s->now_ns + TICK_NS);
-	sim_observe(s, TICK_NS, amp, psi, &o);
+	sim_run(s, s->now_ns + wall_ns);
+	sim_observe(s, wall_ns, amp, psi, &o);
 	policyd_step(&r->cfg, &r->st, &o, &r->d);
 	assert_in_clamps(&r->cfg, &r->d);
 	if (r->d.changed)
@@ -230,6 +233,12 @@ static void run_tick(struct run *r, struct sim *s, double amp, double psi)
 			    (unsigned long long)s->achievable, r->d.reason);
 	s->pages_to_scan = r->d.pages_to_scan;
 	s->sleep_ms = r->d.sleep_ms;
+	return 100.0 * (double)(s->total_cpu_ns - c0) / (double)wall_ns;
+}
+
+static double run_tick(struct run *r, struct sim *s, double amp, double psi)
+{
+	return run_tick_ns(r, s, TICK_NS, amp, psi);
 }
 
 /* Seconds a static setting needs to merge 95% of the workload. */
@@ -352,13 +361,11 @@ Test(policyd_step, respects_the_cpu_budget)
 	r.cfg.cpu_budget_pct = 20;
 	run_start(&r, s);
 	for (i = 0; i < 120; i++) {
-		uint64_t c0 = s->total_cpu_ns;
 		double pct;
 
 		if (i == 60)
 			sim_add_process(s, 0.25, 0.05, 0.50);
-		run_tick(&r, s, 0, 0);
-		pct = 100.0 * (s->total_cpu_ns - c0) / TICK_NS;
+		pct = run_tick(&r, s, 0, 0);
 		worst = pct > worst ? pct : worst;
 	}
 	avg = 100.0 * s->total_cpu_ns / (double)s->now_ns;
@@ -704,7 +711,6 @@ Test(policyd_step, boost_runs_at_the_budget)
 {
 	struct sim *s = sim_new(8, 0, 0, 1.0);
 	struct run r;
-	uint64_t c0, t0;
 	double pct;
 	int i;
 
@@ -714,11 +720,8 @@ Test(policyd_step, boost_runs_at_the_budget)
 	for (i = 0; i < 2; i++)
 		run_tick(&r, s, 0, 0);
 	cr_assert_eq(r.st.phase, POLICYD_BOOST);
-	c0 = s->total_cpu_ns;
-	t0 = s->now_ns;
-	run_tick(&r, s, 0, 0);
+	pct = run_tick(&r, s, 0, 0);
 	cr_assert_eq(r.st.phase, POLICYD_BOOST);
-	pct = 100.0 * (double)(s->total_cpu_ns - c0) / (double)(s->now_ns - t0);
 	cr_log_info("boost at %.1f%% of a CPU, budget %.0f%%", pct, r.cfg.cpu_budget_pct);
 	cr_assert_geq(pct, r.cfg.cpu_budget_pct * 0.9);
 	cr_assert_leq(pct, r.cfg.cpu_budget_pct * 1.1);
@@ -733,7 +736,6 @@ Test(policyd_step, boost_runs_at_the_budget)
 Test(policyd_step, cpu_contention_does_not_inflate_the_cap)
 {
 	struct sim *s = sim_new(8, 0, 0, 1.0);
-	uint64_t c0, t0;
 	struct run r;
 	double pct, worst = 0;
 	int i;
@@ -748,11 +750,7 @@ Test(policyd_step, cpu_contention_does_not_inflate_the_cap)
 	cr_assert_eq(r.st.phase, POLICYD_BOOST);
 	s->cpu_share = 1.0;
 	for (i = 0; i < 5; i++) {
-		c0 = s->total_cpu_ns;
-		t0 = s->now_ns;
-		run_tick(&r, s, 0, 0);
-		pct = 100.0 * (double)(s->total_cpu_ns - c0) /
-		      (double)(s->now_ns - t0);
+		pct = run_tick(&r, s, 0, 0);
 		worst = pct > worst ? pct : worst;
 		if (i >= 2)
 			cr_assert_leq(pct, r.cfg.cpu_budget_pct * 1.1,
@@ -774,7 +772,6 @@ Test(policyd_step, merging_cost_is_capped_without_waiting_for_a_sample)
 {
 	/* Unique pages first: merging starts in the middle of a pass. */
 	struct sim *s = sim_new(2, 0, 0, 1.0);
-	uint64_t c0, t0;
 	struct run r;
 	double pct;
 	int i, late = 0;
@@ -788,11 +785,7 @@ Test(policyd_step, merging_cost_is_capped_without_waiting_for_a_sample)
 	s->merge_ns = 10 * SIM_COST_NS;
 	run_start(&r, s);
 	for (i = 0; i < 16; i++) {
-		c0 = s->total_cpu_ns;
-		t0 = s->now_ns;
-		run_tick(&r, s, 0, 0);
-		pct = 100.0 * (double)(s->total_cpu_ns - c0) /
-		      (double)(s->now_ns - t0);
+		pct = run_tick(&r, s, 0, 0);
 		/* One tick to see it, one to act: then within budget. */
 		if (pct > r.cfg.cpu_budget_pct * 1.1)
 			late++;
@@ -810,8 +803,6 @@ Test(policyd_step, merging_cost_is_capped_without_waiting_for_a_sample)
 static double coarse_run(uint64_t quantum_ns, double *t95, double *worst)
 {
 	struct sim *s = sim_new(4, 0.25, 0.05, 0.50);
-	const uint64_t tick = TICK_NS / 5;	/* fast_interval_ms */
-	struct policyd_obs o;
 	struct run r;
 	double avg;
 	int i;
@@ -824,17 +815,10 @@ static double coarse_run(uint64_t quantum_ns, double *t95, double *worst)
 	sim_set_goal(s, 0.95);
 	*worst = 0;
 	for (i = 0; i < 1500; i++) {
-		uint64_t c0 = s->total_cpu_ns;
-		double pct;
+		/* Ticks of fast_interval_ms. */
+		double pct = run_tick_ns(&r, s, TICK_NS / 5, 0, 0);
 
-		sim_run(s, s->now_ns + tick);
-		pct = 100.0 * (double)(s->total_cpu_ns - c0) / (double)tick;
 		*worst = pct > *worst ? pct : *worst;
-		sim_observe(s, tick, 0, 0, &o);
-		policyd_step(&r.cfg, &r.st, &o, &r.d);
-		assert_in_clamps(&r.cfg, &r.d);
-		s->pages_to_scan = r.d.pages_to_scan;
-		s->sleep_ms = r.d.sleep_ms;
 	}
 	avg = 100.0 * s->total_cpu_ns / (double)s->now_ns;
 	*t95 = s->goal_ns / 1e9;
