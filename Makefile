@@ -53,7 +53,7 @@ POLICYD_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/policyd/%.o,policyd_step poli
 TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/ui.o %/sample.o,$(TOP_OBJS))
 
 BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload $(BUILD)/bin/ksm-top \
-	$(BUILD)/bin/ksm-policyd $(BUILD)/bin/policy-cycle
+	$(BUILD)/bin/ksm-policyd $(BUILD)/bin/policy-cycle $(BUILD)/bin/merge-probe
 UNIT := $(BUILD)/tests/unit
 
 .PHONY: all deps check demo clean install toolchain kernel vm policies selftests \
@@ -135,6 +135,10 @@ $(BUILD)/bin/policy-cycle: $(BUILD)/obj/tests/vm/policy_cycle.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bin/merge-probe: $(BUILD)/obj/tests/vm/merge_probe.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^
+
 $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
@@ -151,6 +155,13 @@ $(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(POLICYD_PURE_OBJS) \
 KERNEL := $(BUILD)/kernel
 POLICY_OBJS := $(patsubst bpf/policies/%.bpf.c,$(BUILD)/bpf/policies/%.bpf.o,$(wildcard bpf/policies/*.bpf.c))
 KSELFTESTS := $(BUILD)/selftests/ksm_tests $(BUILD)/selftests/ksm_functional_tests
+# The series' own selftests (tools/testing/selftests/ksm_ext in the patched
+# tree), built with our toolchain against the built kernel's BTF.
+KEXT_ST := $(KERNEL)/src/tools/testing/selftests/ksm_ext
+KEXT_BPF := init_ret sleepable_page sleepable_exit write_vma write_mm no_name no_link enroll \
+	enroll_exec enroll_wrong_hook
+KEXT_TESTS := $(BUILD)/selftests/ksm_ext/ksm_ext_test \
+	$(patsubst %,$(BUILD)/selftests/ksm_ext/%.bpf.o,$(KEXT_BPF))
 
 kernel:
 	@mkdir -p $(BUILD)
@@ -160,7 +171,7 @@ vm: kernel
 	@$(MAKE) --no-print-directory -j$$(nproc) policies selftests
 
 policies: $(POLICY_OBJS)
-selftests: $(KSELFTESTS)
+selftests: $(KSELFTESTS) $(KEXT_TESTS)
 
 $(BUILD)/kernel-btf/vmlinux.h: $(KERNEL)/bzImage $(TC_STAMP)
 	@mkdir -p $(@D)
@@ -183,6 +194,16 @@ $(BUILD)/selftests/%: $(KERNEL)/bzImage $(BUILD)/khdr/include/linux/userfaultfd.
 	$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(KERNEL)/src \
 		-I$(KERNEL)/src/tools/testing/selftests -I$(KST) -o $@ \
 		$(KST)/$*.c $(KST)/vm_util.c $(KST)/thp_settings.c -lnuma
+
+$(BUILD)/selftests/ksm_ext/%.bpf.o: $(KEXT_ST)/%.bpf.c $(KERNEL)/bzImage $(BUILD)/kernel-btf/vmlinux.h $(TC_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall \
+		-I$(BUILD)/kernel-btf -I$(TC)/include -c $< -o $@
+
+$(BUILD)/selftests/ksm_ext/ksm_ext_test: $(KEXT_ST)/ksm_ext_test.c $(KERNEL)/bzImage $(TC_STAMP) \
+		$(BUILD)/khdr/include/linux/userfaultfd.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(TC)/include -o $@ $< $(LDLIBS)
 
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc

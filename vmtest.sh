@@ -22,6 +22,8 @@ Usage: ./vmtest.sh [OPTIONS] [-- CMD [ARG]...]
 
 The kernel is built once per (series, fragment, source) into
 $KSM_EXT_CACHE/kernel-<hash>/ (default ~/.cache/ksm-ext) and reused.
+KSM_EXT_KERNEL=DIR boots DIR/bzImage instead (DIR/obj, DIR/src: a kernel
+you build yourself, e.g. scripts/kernel-tree.sh build while developing).
 Each run keeps its console log in build/vmtest/console.log.  A kernel
 splat on the console (BUG:, WARNING:, Oops, lockdep, RCU stall, soft
 lockup, hung task, panic) fails the run even if CMD succeeded.
@@ -107,7 +109,13 @@ build_kernel() {
 	echo "$dir"
 }
 
-kdir=$(build_kernel)
+if [ -n "${KSM_EXT_KERNEL:-}" ]; then
+	[ -f "$KSM_EXT_KERNEL/bzImage" ] ||
+		{ echo "vmtest.sh: no bzImage in KSM_EXT_KERNEL=$KSM_EXT_KERNEL" >&2; exit 2; }
+	kdir=$(cd "$KSM_EXT_KERNEL" && pwd)
+else
+	kdir=$(build_kernel)
+fi
 if [ -n "$build_only" ]; then
 	echo "$kdir"
 	exit 0

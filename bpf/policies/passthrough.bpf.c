@@ -4,27 +4,71 @@
  *
  * Every decision callback says "scan", so ksmd does exactly what it does
  * with no policy attached, except that it calls into BPF for every mm, VMA
- * and page.  It is the baseline for the cost of the hooks (make bench-hooks)
- * and runs the kernel's own KSM selftests with a policy attached.
+ * and page, and reports every page's outcome.  It implements every callback
+ * of struct ksm_ext_ops: it is the baseline for the cost of the hooks (make
+ * bench-hooks) and runs the kernel's own KSM selftests with a policy
+ * attached.
+ *
+ * Statistics (global variables, read with bpftool map dump of its .bss):
+ * outcomes[] counts page_done calls by enum ksm_ext_outcome, passes the
+ * scan_begin/scan_end pairs it saw, unpaired the scan_end calls without a
+ * scan_begin (the kernel promises none).
  */
 #include "policy.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-bool KSM_EXT_OP(passthrough_scan_mm, struct mm_struct *mm)
+__u64 outcomes[8];
+__u64 passes;
+__u64 unpaired;
+static bool in_pass;
+
+int KSM_EXT_OP(passthrough_scan_mm, struct mm_struct *mm)
 {
-	return true;
+	return KSM_EXT_SCAN;
 }
 
-bool KSM_EXT_OP(passthrough_scan_vma, struct vm_area_struct *vma)
+int KSM_EXT_OP(passthrough_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	return true;
+	return KSM_EXT_SCAN;
 }
 
-bool KSM_EXT_OP(passthrough_scan_page, struct vm_area_struct *vma,
-		const struct ksm_ext_page *page)
+int KSM_EXT_OP(passthrough_scan_page, struct mm_struct *mm, struct vm_area_struct *vma,
+	       const struct ksm_ext_page *page)
 {
-	return true;
+	return KSM_EXT_SCAN;
+}
+
+void KSM_EXT_OP(passthrough_page_done, struct mm_struct *mm,
+		const struct ksm_ext_page *page, enum ksm_ext_outcome outcome)
+{
+	__u32 i = outcome;
+
+	if (i < 8)
+		outcomes[i]++;
+}
+
+void KSM_EXT_OP(passthrough_scan_begin, __u64 seq)
+{
+	in_pass = true;
+}
+
+void KSM_EXT_OP(passthrough_scan_end, __u64 seq)
+{
+	if (in_pass)
+		passes++;
+	else
+		unpaired++;
+	in_pass = false;
+}
+
+s32 KSM_EXT_OP(passthrough_init)
+{
+	return 0;
+}
+
+void KSM_EXT_OP(passthrough_exit, const struct ksm_ext_exit_info *ei)
+{
 }
 
 SEC(".struct_ops.link")
@@ -32,5 +76,10 @@ struct ksm_ext_ops passthrough = {
 	.scan_mm = (void *)passthrough_scan_mm,
 	.scan_vma = (void *)passthrough_scan_vma,
 	.scan_page = (void *)passthrough_scan_page,
+	.page_done = (void *)passthrough_page_done,
+	.scan_begin = (void *)passthrough_scan_begin,
+	.scan_end = (void *)passthrough_scan_end,
+	.init = (void *)passthrough_init,
+	.exit = (void *)passthrough_exit,
 	.name = "passthrough",
 };

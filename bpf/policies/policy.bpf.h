@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the ksm_ext scan policies: includes, the struct_ops callback
- * macro, and helpers to find who owns an mm.  Policies are compiled against
+ * macro, and the kfuncs that tell who owns an mm.  Policies are compiled against
  * the BTF of the ksm_ext kernel (kernel-patch/), which defines
  * struct ksm_ext_ops.
  */
@@ -11,20 +11,16 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 
 /* One callback of struct ksm_ext_ops, as in sched_ext's BPF_STRUCT_OPS. */
 #define KSM_EXT_OP(name, args...) SEC("struct_ops/" #name) BPF_PROG(name, ##args)
 
 /*
- * The process that owns @mm (mm->owner, CONFIG_MEMCG), or 0.  Read through
- * CO-RE probes, so an mm going away under us reads as 0, not a fault.
+ * Who owns an mm (mm->owner), from the ksm_ext kernel's kfuncs: the
+ * thread-group id in the initial pid namespace and the cgroup v2 id, or 0
+ * for an mm that is exiting.
  */
-static __always_inline __u32 mm_tgid(struct mm_struct *mm)
-{
-	struct task_struct *owner = BPF_CORE_READ(mm, owner);
-
-	return owner ? BPF_CORE_READ(owner, tgid) : 0;
-}
+extern __u32 bpf_ksm_mm_owner_tgid(struct mm_struct *mm) __ksym;
+extern __u64 bpf_ksm_mm_owner_cgroup_id(struct mm_struct *mm) __ksym;
 
 #endif /* KSM_EXT_POLICY_BPF_H */

@@ -12,22 +12,22 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-static __always_inline bool coin(void)
+static __always_inline int coin(void)
 {
-	return bpf_get_prandom_u32() & 1;
+	return bpf_get_prandom_u32() & 1 ? KSM_EXT_SCAN : KSM_EXT_SKIP;
 }
 
-bool KSM_EXT_OP(random_scan_mm, struct mm_struct *mm)
-{
-	return coin();
-}
-
-bool KSM_EXT_OP(random_scan_vma, struct vm_area_struct *vma)
+int KSM_EXT_OP(random_scan_mm, struct mm_struct *mm)
 {
 	return coin();
 }
 
-bool KSM_EXT_OP(random_scan_page, struct vm_area_struct *vma,
+int KSM_EXT_OP(random_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	return coin();
+}
+
+int KSM_EXT_OP(random_scan_page, struct mm_struct *mm, struct vm_area_struct *vma,
 		const struct ksm_ext_page *page)
 {
 	return coin();

@@ -13,23 +13,23 @@ char LICENSE[] SEC("license") = "GPL";
 
 __u64 calls;
 
-bool KSM_EXT_OP(skip_all_scan_mm, struct mm_struct *mm)
+int KSM_EXT_OP(skip_all_scan_mm, struct mm_struct *mm)
 {
 	__sync_fetch_and_add(&calls, 1);
-	return false;
+	return KSM_EXT_SKIP;
 }
 
-bool KSM_EXT_OP(skip_all_scan_vma, struct vm_area_struct *vma)
+int KSM_EXT_OP(skip_all_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	__sync_fetch_and_add(&calls, 1);
-	return false;
+	return KSM_EXT_SKIP;
 }
 
-bool KSM_EXT_OP(skip_all_scan_page, struct vm_area_struct *vma,
+int KSM_EXT_OP(skip_all_scan_page, struct mm_struct *mm, struct vm_area_struct *vma,
 		const struct ksm_ext_page *page)
 {
 	__sync_fetch_and_add(&calls, 1);
-	return false;
+	return KSM_EXT_SKIP;
 }
 
 SEC(".struct_ops.link")

@@ -20,11 +20,11 @@ struct {
 	__type(value, __u8);
 } skip_tgids SEC(".maps");
 
-bool KSM_EXT_OP(skip_vma_scan_vma, struct vm_area_struct *vma)
+int KSM_EXT_OP(skip_vma_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	__u32 tgid = mm_tgid(vma->vm_mm);
+	__u32 tgid = bpf_ksm_mm_owner_tgid(mm);
 
-	return !bpf_map_lookup_elem(&skip_tgids, &tgid);
+	return bpf_map_lookup_elem(&skip_tgids, &tgid) ? KSM_EXT_SKIP : KSM_EXT_SCAN;
 }
 
 SEC(".struct_ops.link")

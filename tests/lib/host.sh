@@ -14,7 +14,7 @@ _saved=$TMP/ksm-saved
 _pids=()
 
 skip() { echo "$*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*"; }
 
 require_root_ksm() {

@@ -49,3 +49,62 @@ _vm_cleanup() {
 	rm -rf "$LINKDIR"
 }
 at_exit _vm_cleanup
+
+# merge-probe (tests/vm/merge_probe.c) as a coprocess: probe_start PAGES,
+# then probe CMD prints its one-line answer.  PROBE_PID follows a "fork".
+probe_start() {
+	[ -x "$BIN/merge-probe" ] || skip "merge-probe not built (make)"
+	# bash unsets a coprocess's NAME_PID when it exits: ours is PROBE_PID.
+	coproc _probe_co { exec "$BIN/merge-probe" "$1" 2>&1; }
+	_pids+=("$_probe_co_PID")
+	local line
+	read -r -t 120 line <&"${_probe_co[0]}" || fail "merge-probe did not start"
+	[[ $line == "READY pid="* ]] || fail "merge-probe: $line"
+	PROBE_PID=${line#READY pid=}
+	# Dup the pipes: bash closes the coproc's fds once its process exits,
+	# and after a "fork" the child goes on serving them.
+	exec {PROBE_IN}<&"${_probe_co[0]}" {PROBE_OUT}>&"${_probe_co[1]}"
+}
+
+probe() {
+	local line
+	echo "$*" >&"$PROBE_OUT" || fail "merge-probe is gone (command '$*')"
+	read -r -t 300 line <&"$PROBE_IN" || fail "merge-probe did not answer '$*'"
+	case $line in
+	"FORKED pid="*) PROBE_PID=${line#FORKED pid=}; _pids+=("$PROBE_PID") ;;
+	COUNT* | OK | LAT*) ;;
+	*) fail "merge-probe: $line" ;;
+	esac
+	echo "$line"
+}
+
+# Ask the probe to exit and wait until it has.
+probe_stop() {
+	local i
+	echo exit >&"$PROBE_OUT" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		# Gone, or a zombie nobody reaped yet (a forked probe's parent exited).
+		case $(awk '{print $3}' /proc/"$PROBE_PID"/stat 2>/dev/null) in "" | Z) return 0 ;; esac
+		sleep 0.1
+	done
+	fail "merge-probe $PROBE_PID did not exit"
+}
+
+# The pages of the probe that really share a frame (ground truth).
+probe_shared() { field shared "$(probe count)"; }
+
+# Wait until all N pages of the probe are merged, by ground truth and by
+# the kernel's count for the process.
+probe_wait_merged() {
+	local n=$1 i truth=0 merging=0
+	# KSM's count first (cheap), then the ground truth.
+	for ((i = 0; i < 1200; i++)); do
+		merging=$(merging_pages "$PROBE_PID")
+		[ "$merging" -eq "$n" ] && truth=$(probe_shared) && [ "$truth" -eq "$n" ] && return 0
+		sleep 0.2
+	done
+	fail "probe not merged: $truth of $n pages share a frame, ksm_merging_pages=$merging ($(ksm_state))"
+}
+
+# ksmd's CPU time in ns (schedstat, not jiffy-granular).
+ksmd_cpu_ns() { awk '{print $1}' /proc/"$(pgrep -x ksmd)"/schedstat; }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The kernel's own KSM selftests (tools/testing/selftests/mm, built from the
-# same tree), first with no policy attached, then with the passthrough
-# policy attached through bpftool: ksm_ext must not change what they see.
+# same tree), with no policy attached, with the passthrough policy (every
+# callback) and with skip_vma (skipping another process's areas) attached
+# through bpftool: ksm_ext must not change what they see.
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
@@ -32,4 +33,17 @@ attach passthrough
 suite "passthrough"
 [ "$(ksm_get ext_policy)" = passthrough ] || fail "passthrough was detached during the run"
 detach passthrough
+# skip_vma skipping a mergeable process of ours while the selftests run.
+# Its pages are never merged (run=2 first, then listed before ksmd runs
+# again), so the selftests' page counts do not see them.
+ksm_set run 2
+probe_start 1024
+attach skip_vma
+skip_pids skip_tgids "$PROBE_PID"
+skipped0=$(ksm_get ext_vmas_skipped)
+suite "skip_vma"
+[ "$(ksm_get ext_policy)" = skip_vma ] || fail "skip_vma was detached during the run"
+[ "$(ksm_get ext_vmas_skipped)" -gt "$skipped0" ] || fail "skip_vma skipped no area during the run"
+detach skip_vma
+probe_stop
 echo ok

@@ -1,0 +1,22 @@
+#!/bin/bash
+# The series' own kernel selftest (tools/testing/selftests/ksm_ext): what
+# the kernel refuses from a policy (sleepable or writing callbacks, no name,
+# no link, init's bad return values, a second policy), the kill switch and
+# relinking, and who may enrol a process (not a CAP_BPF-only user).
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
+require_ksm_ext
+T=$BUILD/selftests/ksm_ext/ksm_ext_test
+[ -x "$T" ] || skip "ksm_ext selftest not built (make vm)"
+# The objects must be readable by the unprivileged child of the test.
+dir=$TMP/ksm_ext_selftest
+mkdir -p "$dir"
+cp "$BUILD"/selftests/ksm_ext/*.bpf.o "$dir"/
+chmod -R a+rX "$TMP"
+out=$("$T" -d "$dir" 2>&1)
+rc=$?
+echo "$out"
+grep -q '^not ok' <<<"$out" && fail "ksm_ext_test: $(grep '^not ok' <<<"$out" | head -n 3 | tr '\n' ' ')"
+[ "$rc" -eq 0 ] || fail "ksm_ext_test exited $rc"
+[ "$(grep -c '^ok' <<<"$out")" -eq 18 ] || fail "ksm_ext_test ran $(grep -c "^ok" <<<"$out") of 18 tests"
+echo ok

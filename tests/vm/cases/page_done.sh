@@ -1,0 +1,41 @@
+#!/bin/bash
+# page_done reports every compared page's outcome, and the outcomes add up
+# to what KSM counted: with nothing unmerging (and use_zero_pages=0),
+# pages_shared + pages_sharing grow by 2 per PAIRED (a new KSM page from two
+# pages) and 1 per MERGED.
+# scan_begin/scan_end come in pairs.  The passthrough policy counts them.
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
+require_ksm_ext
+ksm_prepare
+ksm_settle
+ksm_set run 0
+ksm_set pages_to_scan 5000
+ksm_set sleep_millisecs 10
+base=$(($(ksm_get pages_shared) + $(ksm_get pages_sharing)))
+base_sharing=$(ksm_get pages_sharing)
+attach passthrough
+# -r 0: volatile pages are written once, so nothing unmerges.
+start_workload -p 3 -m 16 --seed 11 -r 0
+ksm_set run 1
+got=$(wait_sharing "$base_sharing" 120 "$WL_EXPECT") || fail "only $got of $WL_EXPECT merged"
+wait_scans 2
+ksm_set run 0
+counted=$(($(ksm_get pages_shared) + $(ksm_get pages_sharing) - base))
+id=$(map_id passthro.bss)
+[ -n "$id" ] || fail "no passthrough .bss map"
+bss=$("$BPFTOOL" -j map dump id "$id")
+val() { jq -r --arg k "$1" '[.. | objects | select(has($k)) | .[$k]][0]' <<<"$bss"; }
+outcomes=$(val outcomes | jq -r 'join(" ")')
+read -r shared merged paired zero no_partner changed failed _ <<<"$outcomes"
+passes=$(val passes) unpaired=$(val unpaired)
+log "outcomes: shared=$shared merged=$merged paired=$paired zero=$zero no_partner=$no_partner changed=$changed failed=$failed; passes=$passes unpaired=$unpaired; shared+sharing=+$counted"
+[ $((2 * paired + merged)) -eq "$counted" ] ||
+	fail "2*paired + merged = $((2 * paired + merged)), but pages_shared+pages_sharing grew by $counted"
+[ "$changed" -gt 0 ] || fail "no CHANGED outcome: first visits record checksums"
+[ "$shared" -gt 0 ] || fail "no SHARED outcome although merged pages were rescanned"
+[ "$passes" -ge 2 ] || fail "only $passes scan_begin/scan_end pairs"
+[ "$unpaired" -eq 0 ] || fail "$unpaired scan_end calls without scan_begin"
+detach passthrough
+stop_workload
+echo ok

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Merged pages that a policy skips must still leave KSM's counts when their
+# copy-on-write is broken: the pages that really share a frame (ground
+# truth from pagemap + kpagecount) equal the process's ksm_merging_pages,
+# and pages_shared + pages_sharing follow, under skip_tgid (mm skipped) and
+# skip_vma (area skipped).  With the first series the counts stayed at
+# 4096 for as long as the policy skipped.
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
+require_ksm_ext
+ksm_prepare
+ksm_settle
+ksm_set pages_to_scan 5000
+ksm_set sleep_millisecs 10
+pages=4096 broken=2048
+
+for policy in skip_tgid skip_vma; do
+	base=$(($(ksm_get pages_shared) + $(ksm_get pages_sharing)))
+	probe_start $pages
+	probe_wait_merged $pages
+	attach $policy
+	skip_pids skip_tgids "$PROBE_PID"
+	skipped0=$(ksm_get ext_pages_skipped)
+	wait_scans 1
+	probe "cow $broken" >/dev/null
+	wait_scans 3
+	truth=$(probe_shared)
+	merging=$(merging_pages "$PROBE_PID")
+	counted=$(($(ksm_get pages_shared) + $(ksm_get pages_sharing) - base))
+	skipped=$(($(ksm_get ext_pages_skipped) - skipped0))
+	log "$policy: $broken of $pages COW-broken: $truth share a frame, ksm_merging_pages=$merging, shared+sharing=+$counted, pages skipped=$skipped"
+	[ "$truth" -eq $((pages - broken)) ] || fail "$policy: $truth pages share a frame, expected $((pages - broken))"
+	[ "$merging" -eq "$truth" ] || fail "$policy: ksm_merging_pages=$merging but $truth pages are merged"
+	[ "$counted" -eq "$truth" ] || fail "$policy: pages_shared+pages_sharing grew by $counted but $truth pages are merged"
+	[ "$skipped" -gt 0 ] || fail "$policy: skipped no page (the COW-broken ones are not KSM pages)"
+	detach $policy
+	probe_stop
+	ksm_settle
+	ksm_set pages_to_scan 5000
+	ksm_set sleep_millisecs 10
+done
+echo ok

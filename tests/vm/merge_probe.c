@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * merge-probe: a process with PAGES identical, mergeable pages that the
+ * in-VM tests steer from stdin and that reports the ground truth of its
+ * memory: which of its pages really share a frame, read from
+ * /proc/self/pagemap and /proc/kpagecount (root), not from KSM's counters.
+ *
+ *   merge-probe PAGES        prints "READY pid=PID", then serves commands:
+ *
+ *   count      "COUNT shared=N present=N": pages whose frame is mapped more
+ *              than once, pages present
+ *   cow N      write distinct content into the first N pages (copy-on-write
+ *              breaks merged ones); "OK"
+ *   lat N      N rounds of mprotect() on one page of the area and of
+ *              mmap()+munmap() of one page (both take the mmap_lock for
+ *              writing); "LAT p50=US p99=US max=US" over all 2N calls
+ *   fork       fork; the parent prints "FORKED pid=CHILD" and exits, the
+ *              child (which inherited the area) serves the next commands
+ *   exit       exit
+ *
+ * Errors go to stderr with exit status 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+
+static void die(const char *what)
+{
+	fprintf(stderr, "merge-probe: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_pfn(const void *a, const void *b)
+{
+	return cmp_u64(a, b);
+}
+
+/*
+ * Pages whose frame is mapped more than once: pagemap in one read, then
+ * kpagecount once per distinct frame (merged pages share few frames).
+ */
+static void count(char *area, unsigned long pages)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kc = open("/proc/kpagecount", O_RDONLY);
+	uint64_t *ent = calloc(pages, sizeof(*ent)), *pfn = calloc(pages, sizeof(*pfn));
+	unsigned long i, j, shared = 0, present = 0;
+	size_t want = pages * sizeof(*ent), got = 0;
+	off_t off = (uintptr_t)area / PAGE * 8;
+
+	if (pm < 0 || kc < 0)
+		die("opening pagemap/kpagecount (needs root)");
+	if (!ent || !pfn)
+		die("calloc");
+	while (got < want) {
+		ssize_t n = pread(pm, (char *)ent + got, want - got, off + got);
+
+		if (n <= 0)
+			die("reading pagemap");
+		got += n;
+	}
+	for (i = 0; i < pages; i++) {
+		if (!(ent[i] >> 63))
+			continue;
+		pfn[present] = ent[i] & ((1ULL << 55) - 1);
+		if (!pfn[present])
+			die("pagemap shows no PFNs (needs root)");
+		present++;
+	}
+	qsort(pfn, present, sizeof(*pfn), cmp_pfn);
+	for (i = 0; i < present; i = j) {
+		uint64_t mapcount;
+
+		for (j = i; j < present && pfn[j] == pfn[i]; j++)
+			;
+		if (pread(kc, &mapcount, 8, pfn[i] * 8) != 8)
+			die("reading kpagecount");
+		if (mapcount > 1)
+			shared += j - i;
+	}
+	free(ent);
+	free(pfn);
+	close(pm);
+	close(kc);
+	printf("COUNT shared=%lu present=%lu\n", shared, present);
+}
+
+static void latency(char *area, unsigned long n)
+{
+	uint64_t *lat = calloc(2 * n, sizeof(*lat));
+	unsigned long i;
+
+	if (!lat)
+		die("calloc");
+	for (i = 0; i < n; i++) {
+		uint64_t t = now_ns();
+		void *p;
+
+		if (mprotect(area, PAGE, PROT_READ) || mprotect(area, PAGE, PROT_READ | PROT_WRITE))
+			die("mprotect");
+		lat[2 * i] = now_ns() - t;
+		t = now_ns();
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || munmap(p, PAGE))
+			die("mmap/munmap");
+		lat[2 * i + 1] = now_ns() - t;
+		usleep(1000);
+	}
+	qsort(lat, 2 * n, sizeof(*lat), cmp_u64);
+	printf("LAT p50=%lu p99=%lu max=%lu\n", (unsigned long)(lat[n] / 1000),
+	       (unsigned long)(lat[2 * n * 99 / 100] / 1000),
+	       (unsigned long)(lat[2 * n - 1] / 1000));
+	free(lat);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long pages, i, n;
+	char line[128], *area, *end;
+
+	if (argc != 2 || (pages = strtoul(argv[1], &end, 10)) == 0 || *end) {
+		fprintf(stderr, "usage: merge-probe PAGES\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	area = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	/* Small pages only: KSM merges base pages. */
+	madvise(area, pages * PAGE, MADV_NOHUGEPAGE);
+	memset(area, 0x5a, pages * PAGE);
+	if (madvise(area, pages * PAGE, MADV_MERGEABLE))
+		die("madvise(MADV_MERGEABLE)");
+	printf("READY pid=%d\n", getpid());
+
+	while (fgets(line, sizeof(line), stdin)) {
+		if (!strcmp(line, "count\n")) {
+			count(area, pages);
+		} else if (sscanf(line, "cow %lu", &n) == 1) {
+			for (i = 0; i < n && i < pages; i++)
+				memcpy(area + i * PAGE, &i, sizeof(i));
+			printf("OK\n");
+		} else if (sscanf(line, "lat %lu", &n) == 1 && n > 0) {
+			latency(area, n);
+		} else if (!strcmp(line, "fork\n")) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				die("fork");
+			if (pid > 0) {
+				printf("FORKED pid=%d\n", pid);
+				return 0;
+			}
+		} else if (!strcmp(line, "exit\n")) {
+			return 0;
+		} else {
+			fprintf(stderr, "merge-probe: unknown command: %s", line);
+			return 1;
+		}
+	}
+	return 0;
+}
