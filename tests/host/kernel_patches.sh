@@ -6,6 +6,7 @@
 # Needs the extracted kernel source (make vm extracts it); no root.
 set -u
 cd "$(dirname "$0")/../.."
+repo=$PWD
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -e /sys/kernel/mm/ksm/ext_policy ] && { echo "checked on the host, not in the VM (read-only cache)"; exit 77; }
 src=$(scripts/kernel-src.sh 2>/dev/null) || { echo "no kernel source (make deps)"; exit 77; }
@@ -21,7 +22,9 @@ for p in $dir/*.patch; do
 	# The From: header may be folded onto a second line.
 	author=$(sed -n '/^From: /{N;s/\n / /;s/^From: //;s/\n.*//;p;q}' "$p")
 	grep -qxF "Signed-off-by: $author" "$p" || fail "$b: no Signed-off-by for its author '$author'"
-	out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree -q "$p" 2>&1) ||
+	# From the kernel tree, with an absolute path: run inside this git
+	# repository on a relative path, checkpatch misreads the patch file.
+	out=$(cd "$src" && perl scripts/checkpatch.pl --strict --no-tree -q "$repo/$p" 2>&1) ||
 		fail "$b: checkpatch.pl --strict: $(head -n 5 <<<"$out")"
 	echo "$b: checkpatch --strict clean"
 done
