@@ -313,6 +313,20 @@ Test(workload_placement, exact_counts_and_interleaved)
 	free(seen);
 }
 
+Test(workload_placement, in_order_is_contiguous)
+{
+	struct wl_layout l = layout(4, 16384, def_frac, 256);
+	struct wl_slot s;
+	uint64_t p;
+
+	/* --structured: page p is rank p, so each class is one range. */
+	for (p = 0; p < 16384; p++) {
+		s = wl_classify_in_order(&l, p);
+		cr_assert_eq(wl_class_base(&l, s.class) + s.index, p);
+		cr_assert_lt(s.index, l.count[s.class]);
+	}
+}
+
 Test(workload_placement, class_bases)
 {
 	struct wl_layout l = layout(4, 16384, def_frac, 256);
@@ -529,7 +543,7 @@ Test(workload_args, long_options)
 			   "--duration", "10", "--volatile-rate", "1000000",
 			   "--first-proc", "4", "--mode", "prctl",
 			   "--max-page-sharing", "2", "--json", "--quiet",
-			   "--volatile-shared"),
+			   "--volatile-shared", "--structured"),
 		     WL_PARSE_OK, "%s", err);
 	cr_expect_eq(o.procs, 1024);
 	cr_expect_eq(o.mib, 65536);
@@ -543,12 +557,13 @@ Test(workload_args, long_options)
 	cr_expect_eq(o.first_proc, 4);
 	cr_expect_eq(o.mode, WL_MODE_PRCTL);
 	cr_expect_eq(o.max_page_sharing, 2);
-	cr_expect(o.json && o.quiet && o.volatile_shared);
+	cr_expect(o.json && o.quiet && o.volatile_shared && o.structured);
 	cr_assert_eq(PARSE(&o, "--mode", "madvise"), WL_PARSE_OK);
 	cr_expect_eq(o.mode, WL_MODE_MADVISE);
 	cr_assert_eq(PARSE(&o, "--mode", "none"), WL_PARSE_OK);
 	cr_expect_eq(o.mode, WL_MODE_NONE);
 	cr_expect_not(o.volatile_shared);
+	cr_expect_not(o.structured);
 }
 
 Test(workload_args, help)

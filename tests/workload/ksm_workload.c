@@ -111,13 +111,18 @@ static void usage(FILE *f)
 "      --volatile-shared    volatile content depends on (slot, generation)\n"
 "                           only: copies in step across processes merge and\n"
 "                           the next rewrite breaks the copy-on-write\n"
+"      --structured         each class in its own area, in class order\n"
+"                           (dup, zero, unique, volatile; separate VMAs with\n"
+"                           a PROT_NONE guard page between them), as a heap,\n"
+"                           zeroed buffers, shared data and scratch would be\n"
 "      --json               print the result as one JSON object\n"
 "  -q, --quiet              print only the result (no LAYOUT/READY lines, no\n"
 "                           notices or per-page corruption details)\n"
 "  -h, --help               show this help and exit\n"
 "\n"
-"Page classes are interleaved over each area by a seeded permutation; counts\n"
-"are floor(fraction * pages) for dup, zero and volatile, unique takes the rest.\n"
+"Unless --structured, page classes are interleaved over each process's one\n"
+"area by a seeded permutation.  Counts are floor(fraction * pages) for dup,\n"
+"zero and volatile; unique takes the rest.\n"
 "dup page k holds the same content in every process (and every run with the\n"
 "same seed); unique and volatile content is distinct per (seed, global process,\n"
 "page[, generation]).  Transparent huge pages are disabled on the areas\n"
@@ -212,9 +217,19 @@ static __attribute__((noreturn)) void child_fail(struct child_ctx *c, int err,
 	_exit(1);
 }
 
+/* Page number @page of the layout; --structured areas skip the guards. */
+static struct wl_slot classify(const struct child_ctx *c, uint64_t page)
+{
+	if (c->opt->structured)
+		return wl_classify_in_order(c->lay, page);
+	return wl_classify(c->lay, c->opt->seed, page);
+}
+
 static uint64_t *page_ptr(struct child_ctx *c, uint64_t page)
 {
-	return (uint64_t *)(c->area + page * c->page_size);
+	uint64_t guards = c->opt->structured ? classify(c, page).class : 0;
+
+	return (uint64_t *)(c->area + (page + guards) * c->page_size);
 }
 
 static struct wl_page_id page_id(const struct child_ctx *c, uint64_t page,
@@ -270,9 +285,27 @@ static void child_setup_signals(struct child_ctx *c)
 	sigemptyset(&c->run_mask);
 }
 
+/*
+ * --structured: a PROT_NONE page after each class's range splits the area
+ * into one VMA per class (adjacent areas with equal flags would be one).
+ */
+static void child_guards(struct child_ctx *c)
+{
+	uint64_t end = 0;
+	int k;
+
+	for (k = 0; k < WL_NR_CLASSES - 1; k++) {
+		end += c->lay->count[k];
+		if (mprotect(c->area + (end + k) * c->page_size, c->page_size,
+			     PROT_NONE))
+			child_fail(c, errno, "mprotect of a guard page");
+	}
+}
+
 static void child_map(struct child_ctx *c)
 {
-	size_t len = c->lay->pages_per_proc * c->page_size;
+	size_t len = (c->lay->pages_per_proc +
+		      (c->opt->structured ? WL_NR_CLASSES - 1 : 0)) * c->page_size;
 	void *p;
 
 	if (c->opt->mode == WL_MODE_PRCTL &&
@@ -283,6 +316,8 @@ static void child_map(struct child_ctx *c)
 	if (p == MAP_FAILED)
 		child_fail(c, errno, "mmap");
 	c->area = p;
+	if (c->opt->structured)
+		child_guards(c);
 	/*
 	 * Keep KSM's view at 4 KiB pages so the expected figures hold even
 	 * with THP "always"; EINVAL just means no THP support.
@@ -323,7 +358,7 @@ static void child_populate(struct child_ctx *c)
 	c->vpage = alloc_unmergeable(c, (nvol ? nvol : 1) * sizeof(*c->vpage));
 	c->vgen = alloc_unmergeable(c, (nvol ? nvol : 1) * sizeof(*c->vgen));
 	for (page = 0; page < l->pages_per_proc; page++) {
-		s = wl_classify(l, c->opt->seed, page);
+		s = classify(c, page);
 		if (s.class == WL_VOLATILE)
 			c->vpage[s.index] = (uint32_t)page;
 		id = page_id(c, page, s);
@@ -418,7 +453,7 @@ static void child_verify(struct child_ctx *c)
 	long bad;
 
 	for (page = 0; page < l->pages_per_proc; page++) {
-		s = wl_classify(l, c->opt->seed, page);
+		s = classify(c, page);
 		id = page_id(c, page, s);
 		bad = wl_page_check(page_ptr(c, page), c->words, &id);
 		if (bad < 0)

@@ -80,6 +80,7 @@ enum {
 	OPT_JSON,
 	OPT_MPS,
 	OPT_VOLATILE_SHARED,
+	OPT_STRUCTURED,
 };
 
 static const struct option wl_longopts[] = {
@@ -96,6 +97,7 @@ static const struct option wl_longopts[] = {
 	{ "mode",		required_argument, NULL, OPT_MODE },
 	{ "max-page-sharing",	required_argument, NULL, OPT_MPS },
 	{ "volatile-shared",	no_argument,	   NULL, OPT_VOLATILE_SHARED },
+	{ "structured",		no_argument,	   NULL, OPT_STRUCTURED },
 	{ "json",		no_argument,	   NULL, OPT_JSON },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -222,6 +224,9 @@ static int apply_opt(struct wl_options *o, int c, const char *arg, char *err,
 		return 0;
 	case OPT_VOLATILE_SHARED:
 		o->volatile_shared = true;
+		return 0;
+	case OPT_STRUCTURED:
+		o->structured = true;
 		return 0;
 	case 'q':
 		o->quiet = true;
@@ -458,10 +463,9 @@ uint64_t wl_class_base(const struct wl_layout *l, enum wl_class c)
  * ranges: classes come out interleaved over the area, with exact counts, and
  * identical in every process using the same seed and size.
  */
-struct wl_slot wl_classify(const struct wl_layout *l, uint64_t seed,
-			   uint64_t page)
+/* The class of the page of rank @rank when classes are laid out in order. */
+struct wl_slot wl_classify_in_order(const struct wl_layout *l, uint64_t rank)
 {
-	uint64_t rank = wl_permute(page, l->pages_per_proc, seed);
 	struct wl_slot s = { .class = WL_DUP, .index = rank };
 	int c;
 
@@ -473,6 +477,12 @@ struct wl_slot wl_classify(const struct wl_layout *l, uint64_t seed,
 		s.index -= l->count[c];
 	}
 	return s;
+}
+
+struct wl_slot wl_classify(const struct wl_layout *l, uint64_t seed,
+			   uint64_t page)
+{
+	return wl_classify_in_order(l, wl_permute(page, l->pages_per_proc, seed));
 }
 
 const char *wl_class_name(enum wl_class c)

@@ -100,6 +100,9 @@ struct wl_options {
 	/* Volatile content depends on (slot, generation) only, so copies in
 	 * step across processes merge, and the next rewrite breaks the COW. */
 	bool volatile_shared;
+	/* Each class in its own area (separate VMAs), in class order, as a
+	 * heap, zeroed buffers, shared data and scratch would be. */
+	bool structured;
 	unsigned int max_page_sharing;	/* 0 = not given, ask the kernel */
 	bool json;
 	bool quiet;
@@ -139,6 +142,8 @@ int wl_layout_compute(struct wl_layout *l, unsigned int procs,
 uint64_t wl_permute(uint64_t i, uint64_t n, uint64_t seed);
 struct wl_slot wl_classify(const struct wl_layout *l, uint64_t seed,
 			   uint64_t page);
+/* --structured: classes in order, dup pages first. */
+struct wl_slot wl_classify_in_order(const struct wl_layout *l, uint64_t page);
 /* Rank of the first page of class c in class order (dup, zero, ...). */
 uint64_t wl_class_base(const struct wl_layout *l, enum wl_class c);
 const char *wl_class_name(enum wl_class c);
