@@ -34,14 +34,14 @@
 #define KSM_EXT_POLICY_DOC(text) const char policy_doc[] SEC(".rodata") = text
 
 /* The policy's counters, and a pointer to this CPU's copy (never NULL). */
-#define KSM_EXT_STATS(type)						\
+#define KSM_EXT_STATS(stats_type)						\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
 		__uint(max_entries, 1);					\
 		__type(key, __u32);					\
-		__type(value, type);					\
+		__type(value, stats_type);				\
 	} stats SEC(".maps");						\
-	static __always_inline type *stats_cpu(void)			\
+	static __always_inline stats_type *stats_cpu(void)		\
 	{								\
 		__u32 zero = 0;						\
 		return bpf_map_lookup_elem(&stats, &zero);		\

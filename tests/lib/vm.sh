@@ -17,9 +17,10 @@ attach() {
 		fail "ext_policy says '$(ksm_get ext_policy)' after attaching $1"
 }
 
-# detach NAME: remove the pinned link; the kernel detaches the policy.
+# detach NAME: remove the pinned link (named after the struct_ops map:
+# NAME, or NAME_policy where NAME is a C keyword); the kernel detaches it.
 detach() {
-	rm -f "$LINKDIR/$1"
+	rm -f "$LINKDIR/$1" "$LINKDIR/${1}_policy"
 	# The link is released asynchronously; give it a moment.
 	for _ in $(seq 50); do
 		[ "$(ksm_get ext_policy)" = none ] && return 0
