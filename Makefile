@@ -13,7 +13,8 @@
 #   make bench-policyd  ksm-policyd vs stock KSM settings on the host kernel
 #                (docs/BENCHMARKS.md; ~15 min)
 #   make install ksm-policyd (+ unit, settings, man page), ksm-loader, ksm-top
-#                under PREFIX (/usr/local); DESTDIR for staging
+#                and the built policies (PREFIX/lib/ksm-ext/policies, for
+#                ksm-loader policy) under PREFIX (/usr/local); DESTDIR for staging
 #   make clean   remove build/ (the caches outside the repo stay)
 
 SHELL := /bin/bash
@@ -216,6 +217,14 @@ install: $(BINS)
 	install -D -m 0755 $(BUILD)/bin/ksm-top $(DESTDIR)$(PREFIX)/bin/ksm-top
 	install -D -m 0644 src/policyd/ksm-policyd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksm-policyd.8
 	install -D -m 0644 tools/ksm-top/ksm-top.1 $(DESTDIR)$(PREFIX)/share/man/man1/ksm-top.1
+	@# The policies need the ksm_ext kernel's BTF (make vm): only if built.
+	@if ls $(BUILD)/bpf/policies/*.bpf.o >/dev/null 2>&1; then \
+		echo install -m 0644 $(BUILD)/bpf/policies/*.bpf.o $(DESTDIR)$(PREFIX)/lib/ksm-ext/policies/; \
+		install -d $(DESTDIR)$(PREFIX)/lib/ksm-ext/policies && \
+		install -m 0644 $(BUILD)/bpf/policies/*.bpf.o $(DESTDIR)$(PREFIX)/lib/ksm-ext/policies/; \
+	else \
+		echo "make install: no policies in $(BUILD)/bpf/policies (make vm builds them); skipped"; \
+	fi
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' etc/ksm-policyd.service \
 		> $(DESTDIR)$(UNITDIR)/ksm-policyd.service

@@ -17,6 +17,8 @@
 static const char usage[] =
 "Usage: ksm-loader [OPTIONS] stats start|stop|show\n"
 "       ksm-loader [OPTIONS] enroll PID\n"
+"       ksm-loader [OPTIONS] policy list|load NAME|FILE.bpf.o [--set KEY=VALUE]...\n"
+"       ksm-loader [OPTIONS] policy status|unload\n"
 "\n"
 "  stats start   load the KSM statistics program (bpf/ksm_stats.bpf.c) on\n"
 "                KSM's tracepoints and pin its links and maps under\n"
@@ -27,8 +29,28 @@ static const char usage[] =
 "  enroll PID    make process PID mergeable, as if it had called\n"
 "                prctl(PR_SET_MEMORY_MERGE, 1) (needs the ksm_ext kernel)\n"
 "\n"
+"  policy list   the built-in policies (NAME.bpf.o in the policy directory:\n"
+"                $KSM_EXT_POLICY_DIR, else <exe>/../lib/ksm-ext/policies,\n"
+"                <exe>/../bpf/policies, /usr/local/lib/ksm-ext/policies,\n"
+"                /usr/lib/ksm-ext/policies): description, tunables with\n"
+"                their defaults, lists\n"
+"  policy load NAME|FILE.bpf.o [--set KEY=VALUE]...\n"
+"                attach a ksm_ext scan policy and pin its link (and any other\n"
+"                program's, e.g. an LSM one), its stats and .rodata maps and\n"
+"                its lists under " KSM_EXT_PIN_ROOT "/policy; it stays attached\n"
+"                after ksm-loader exits.  KEY is a tunable (a const volatile\n"
+"                integer: decimal, 0x hex, true/false for a flag) or a list\n"
+"                (a cgroup v2 path or id, or a command name; repeat to add\n"
+"                several).  Fails if any policy is attached\n"
+"  policy status ext_policy and the ext_*_skipped counters; for a policy\n"
+"                ksm-loader loaded, also its stats (summed over CPUs),\n"
+"                tunables and lists (--json: one JSON object)\n"
+"  policy unload unpin it, which detaches it; exit 1 if a policy attached by\n"
+"                something else remains, or if nothing was attached\n"
+"\n"
 "Options:\n"
-"  -j, --json         machine-readable output for 'stats show'\n"
+"  -j, --json         machine-readable output for 'stats show', 'policy status'\n"
+"  -s, --set KEY=VALUE  a tunable or list entry for 'policy load'\n"
 "  -n, --scans N      full scans to show (1..64, default 8)\n"
 "      --pin-dir DIR  pin directory on bpffs (default " KSM_EXT_STATS_DIR ")\n"
 "  -v, --verbose      print libbpf's messages (verifier log on load errors)\n"
@@ -54,6 +76,29 @@ static int bad_usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
+static int policy_command(const struct loader_opts *o, int argc, char **argv)
+{
+	const char *cmd = argc ? argv[0] : "";
+
+	if (!argc)
+		return bad_usage("%s", "missing policy command (list, load, status or unload)");
+	if (!strcmp(cmd, "load")) {
+		if (argc != 2)
+			return bad_usage("%s", argc < 2 ? "policy load wants a policy NAME or FILE.bpf.o"
+						: "too many arguments");
+		return cmd_policy_load(o, argv[1]);
+	}
+	if (strcmp(cmd, "list") && strcmp(cmd, "status") && strcmp(cmd, "unload"))
+		return bad_usage("unknown policy command '%s' (list, load, status or unload)", cmd);
+	if (argc != 1)
+		return bad_usage("%s", "too many arguments");
+	if (!strcmp(cmd, "list"))
+		return cmd_policy_list(o);
+	if (!strcmp(cmd, "status"))
+		return cmd_policy_status(o);
+	return cmd_policy_unload(o);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -61,6 +106,7 @@ int main(int argc, char **argv)
 		{ "scans", required_argument, NULL, 'n' },
 		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "set", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -71,7 +117,10 @@ int main(int argc, char **argv)
 	int c;
 
 	/* GNU getopt permutes: options may also follow the command words. */
-	while ((c = getopt_long(argc, argv, "jn:vh", longopts, NULL)) != -1) {
+	o.sets = calloc(argc, sizeof(*o.sets));
+	if (!o.sets)
+		return EXIT_FAIL;
+	while ((c = getopt_long(argc, argv, "jn:vhs:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -87,6 +136,9 @@ int main(int argc, char **argv)
 			if (strncmp(optarg, "/sys/fs/bpf/", 12) || strstr(optarg, ".."))
 				return bad_usage("--pin-dir must be below /sys/fs/bpf/, not '%s'", optarg);
 			o.pin_dir = optarg;
+			break;
+		case 's':
+			o.sets[o.nsets++] = optarg;
 			break;
 		case 'v':
 			o.verbose = verbose = true;
@@ -104,6 +156,11 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return bad_usage("%s", "missing command (see --help)");
 	group = argv[optind];
+	if (o.nsets && (strcmp(group, "policy") || argc - optind < 2 ||
+			strcmp(argv[optind + 1], "load")))
+		return bad_usage("%s", "--set goes with 'policy load'");
+	if (!strcmp(group, "policy"))
+		return policy_command(&o, argc - optind - 1, argv + optind + 1);
 	if (!strcmp(group, "enroll")) {
 		if (argc - optind != 2)
 			return bad_usage("%s", "enroll wants one PID");
