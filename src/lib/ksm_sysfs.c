@@ -159,6 +159,9 @@ int ksm_sysfs_read_stats(const char *dir, struct ksm_sysfs_stats *st)
 		F(pages_scanned, KSM_STAT_PAGES_SCANNED),
 		F(pages_skipped, KSM_STAT_PAGES_SKIPPED),
 		F(ksm_zero_pages, KSM_STAT_ZERO_PAGES),
+		F(ext_mms_skipped, KSM_STAT_EXT_SKIPPED),
+		F(ext_vmas_skipped, KSM_STAT_EXT_SKIPPED),
+		F(ext_pages_skipped, KSM_STAT_EXT_SKIPPED),
 #undef F
 	};
 	char buf[128];

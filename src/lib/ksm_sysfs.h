@@ -31,6 +31,8 @@ struct ksm_sysfs_stats {
 	int64_t general_profit;
 	char advisor_mode[32];	/* "" when missing */
 	char ext_policy[64];	/* ksm_ext policy name, "" when missing */
+	/* What ksm_ext policies had ksmd skip since boot (ksm_ext kernels). */
+	uint64_t ext_mms_skipped, ext_vmas_skipped, ext_pages_skipped;
 	uint32_t missing;	/* bit per KSM_STAT_* not readable */
 };
 
@@ -41,6 +43,7 @@ enum {
 	KSM_STAT_GENERAL_PROFIT = 1u << 3,	/* >= 6.1 */
 	KSM_STAT_ADVISOR = 1u << 4,		/* >= 6.9 */
 	KSM_STAT_EXT_POLICY = 1u << 5,		/* ksm_ext kernels */
+	KSM_STAT_EXT_SKIPPED = 1u << 6,		/* ext_*_skipped, ksm_ext kernels */
 };
 
 /* 0, or -errno when KSM itself (run, pages_sharing) is unreadable. */

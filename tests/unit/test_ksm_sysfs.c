@@ -109,8 +109,25 @@ Test(ksm_sysfs, reads_stats_and_marks_missing_files, .init = setup_dir, .fini = 
 	cr_assert(st.missing & KSM_STAT_PAGES_SKIPPED);
 	cr_assert(st.missing & KSM_STAT_ZERO_PAGES);
 	cr_assert(st.missing & KSM_STAT_EXT_POLICY);
+	cr_assert(st.missing & KSM_STAT_EXT_SKIPPED);
 	cr_assert_not(st.missing & KSM_STAT_ADVISOR);
 	cr_assert_not(st.missing & KSM_STAT_GENERAL_PROFIT);
+}
+
+Test(ksm_sysfs, reads_the_ksm_ext_files, .init = setup_dir, .fini = teardown_dir)
+{
+	struct ksm_sysfs_stats st;
+
+	put("ext_policy", "yield\n");
+	put("ext_mms_skipped", "3\n");
+	put("ext_vmas_skipped", "40\n");
+	put("ext_pages_skipped", "12345\n");
+	cr_assert_eq(ksm_sysfs_read_stats(dir, &st), 0);
+	cr_assert_str_eq(st.ext_policy, "yield");
+	cr_assert_eq(st.ext_mms_skipped, 3);
+	cr_assert_eq(st.ext_vmas_skipped, 40);
+	cr_assert_eq(st.ext_pages_skipped, 12345);
+	cr_assert_not(st.missing & (KSM_STAT_EXT_POLICY | KSM_STAT_EXT_SKIPPED));
 }
 
 Test(ksm_sysfs, required_file_missing_is_an_error, .init = setup_dir, .fini = teardown_dir)

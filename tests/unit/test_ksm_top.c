@@ -118,7 +118,7 @@ static void base_sample(struct top_sample *s, double t)
 	s->page_size = 4096;
 	s->is_root = true;
 	s->ksm.run = 1;
-	s->ksm.missing = KSM_STAT_EXT_POLICY;
+	s->ksm.missing = KSM_STAT_EXT_POLICY | KSM_STAT_EXT_SKIPPED;
 	s->bpf_err = -ENOENT;
 	s->ksmd_pid = 37;
 }
@@ -159,6 +159,29 @@ Test(ksm_top_rates, figures_from_two_samples)
 	cr_assert_float_eq(r.psi_some_avg10, 1.25, 1e-9);
 	cr_assert_float_eq(r.net_sharing_per_s, 106.0, 1e-9);
 	cr_assert(isnan(r.merges_per_s), "no BPF, no merges/s");
+	cr_assert(isnan(r.ext_skipped_per_s[TOP_SKIP_PAGES]), "a stock kernel skips nothing");
+}
+
+Test(ksm_top_rates, policy_skips_per_second)
+{
+	struct top_sample a, b;
+	struct top_period p = {};
+	struct top_rates r;
+
+	base_sample(&a, 0.0);
+	base_sample(&b, 2.0);
+	a.ksm.missing = b.ksm.missing = 0;
+	a.ksm.ext_mms_skipped = 1;
+	b.ksm.ext_mms_skipped = 5;
+	b.ksm.ext_vmas_skipped = 20;
+	a.ksm.ext_pages_skipped = 1000;
+	b.ksm.ext_pages_skipped = 3000;
+	top_compute_rates(NULL, &b, &p, &r);
+	cr_assert(isnan(r.ext_skipped_per_s[TOP_SKIP_PAGES]), "one sample has no rate");
+	top_compute_rates(&a, &b, &p, &r);
+	cr_assert_float_eq(r.ext_skipped_per_s[TOP_SKIP_MMS], 2.0, 1e-9);
+	cr_assert_float_eq(r.ext_skipped_per_s[TOP_SKIP_VMAS], 10.0, 1e-9);
+	cr_assert_float_eq(r.ext_skipped_per_s[TOP_SKIP_PAGES], 1000.0, 1e-9);
 }
 
 Test(ksm_top_rates, missing_sources_stay_unknown)

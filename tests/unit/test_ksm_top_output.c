@@ -197,7 +197,7 @@ static void make_frame(struct fixture *x)
 	x->s.ksm.sleep_millisecs = 10;
 	x->s.ksm.pages_sharing = 2657;
 	x->s.ksm.general_profit = 9000000;
-	x->s.ksm.missing = KSM_STAT_EXT_POLICY;
+	x->s.ksm.missing = KSM_STAT_EXT_POLICY | KSM_STAT_EXT_SKIPPED;
 	strcpy(x->s.ksm.advisor_mode, "none");
 	x->s.bpf_err = -ENOENT;
 	x->s.ksmd_pid = 37;
@@ -213,6 +213,7 @@ static void make_frame(struct fixture *x)
 		.full_scan_period_s = 0.048, .period_src = TOP_SRC_SYSFS,
 		.saved_bytes = 2657.0 * 4096, .profit_bytes = 9000000,
 		.ksmd_cpu_pct = 22, .merges_per_s = NAN, .net_sharing_per_s = 0,
+		.ext_skipped_per_s = { NAN, NAN, NAN },
 		.cow_per_s = 95, .psi_some_avg10 = 0,
 	};
 	top_history_push(&x->h[TOP_HIST_SAVED], x->fr.r.saved_bytes);
@@ -256,6 +257,7 @@ Test(ksm_top_format, header_fields_mark_what_is_missing)
 	cr_assert_str_eq(find_field(f, n, "scan")->value, "228k pages/s");
 	cr_assert_str_eq(find_field(f, n, "full scan")->value, "48ms");
 	cr_assert_str_eq(find_field(f, n, "saved")->value, "10.4 MiB");
+	cr_assert_str_eq(find_field(f, n, "skipped")->value, "n/a");
 	n = top_header_fields(&x.fr, 2, f, TOP_MAX_FIELDS);
 	cr_assert_str_eq(find_field(f, n, "ksmd cpu")->value, "22.0%");
 	cr_assert_str_eq(find_field(f, n, "merges")->value, "n/a");
@@ -268,6 +270,15 @@ Test(ksm_top_format, header_fields_mark_what_is_missing)
 	n = top_header_fields(&x.fr, 0, f, TOP_MAX_FIELDS);
 	cr_assert_str_eq(find_field(f, n, "policy")->value, "skip_tgid");
 	cr_assert_str_eq(find_field(f, n, "advisor")->value, "scan-time");
+	/* ... and what it skips, once there are two samples. */
+	n = top_header_fields(&x.fr, 1, f, TOP_MAX_FIELDS);
+	cr_assert_str_eq(find_field(f, n, "skipped")->value, "-");
+	x.fr.r.ext_skipped_per_s[TOP_SKIP_MMS] = 2;
+	x.fr.r.ext_skipped_per_s[TOP_SKIP_VMAS] = 10;
+	x.fr.r.ext_skipped_per_s[TOP_SKIP_PAGES] = 1500;
+	n = top_header_fields(&x.fr, 1, f, TOP_MAX_FIELDS);
+	cr_assert_str_eq(find_field(f, n, "skipped")->value,
+			 "1.5k pages/s, 10 vmas/s, 2 mms/s");
 
 	/* No KSM at all: everything n/a, nothing invented. */
 	x.s.ksm_err = -ENOENT;
@@ -381,6 +392,8 @@ Test(ksm_top_json, frame_carries_every_figure)
 	cr_assert(strstr(out, "\"time\":1700000000.5"), "got %s", out);
 	cr_assert(strstr(out, "\"run_state\":\"running\""));
 	cr_assert(strstr(out, "\"ext_policy\":null"));
+	cr_assert(strstr(out, "\"ext_pages_skipped\":null"), "got %s", out);
+	cr_assert(strstr(out, "\"ext_pages_skipped_per_s\":null"), "got %s", out);
 	cr_assert(strstr(out, "\"pages_to_scan\":5000"));
 	cr_assert(strstr(out, "\"scan_pages_per_s\":228000"));
 	cr_assert(strstr(out, "\"full_scan_period_s\":0.048"));

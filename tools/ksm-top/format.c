@@ -342,6 +342,24 @@ static void header_knobs(const struct top_frame *fr, struct top_field *f,
 		field(f, max, n, "advisor", s->ksm.advisor_mode, false);
 }
 
+/* What the ksm_ext policy had ksmd skip (ext_*_skipped), per second. */
+static void header_skipped(const struct top_frame *fr, struct top_field *f,
+			   size_t max, size_t *n)
+{
+	const double *sk = fr->r.ext_skipped_per_s;
+	char v[72], p[40], a[40], m[40];
+
+	top_fmt_rate(sk[TOP_SKIP_PAGES], " pages/s", p, sizeof(p));
+	top_fmt_rate(sk[TOP_SKIP_VMAS], " vmas/s", a, sizeof(a));
+	top_fmt_rate(sk[TOP_SKIP_MMS], " mms/s", m, sizeof(m));
+	if (isnan(sk[TOP_SKIP_PAGES]))
+		snprintf(v, sizeof(v), "-");
+	else
+		snprintf(v, sizeof(v), "%.22s, %.21s, %.21s", p, a, m);
+	field(f, max, n, "skipped", v, fr->s->ksm_err ||
+	      (fr->s->ksm.missing & KSM_STAT_EXT_SKIPPED));
+}
+
 static void header_work(const struct top_frame *fr, struct top_field *f,
 			size_t max, size_t *n)
 {
@@ -360,6 +378,7 @@ static void header_work(const struct top_frame *fr, struct top_field *f,
 	field(f, max, n, "saved", v, isnan(r->saved_bytes));
 	top_fmt_bytes(r->profit_bytes, v, sizeof(v));
 	field(f, max, n, "profit", v, isnan(r->profit_bytes));
+	header_skipped(fr, f, max, n);
 }
 
 static void header_cost(const struct top_frame *fr, struct top_field *f,

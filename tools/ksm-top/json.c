@@ -152,6 +152,10 @@ static void json_ksm(struct json *j, const struct top_sample *s)
 	s64(j, "general_profit", k->general_profit, ok && !(k->missing & KSM_STAT_GENERAL_PROFIT));
 	u64(j, "stable_node_chains", k->stable_node_chains, ok);
 	u64(j, "stable_node_dups", k->stable_node_dups, ok);
+	ok = ok && !(k->missing & KSM_STAT_EXT_SKIPPED);
+	u64(j, "ext_mms_skipped", k->ext_mms_skipped, ok);
+	u64(j, "ext_vmas_skipped", k->ext_vmas_skipped, ok);
+	u64(j, "ext_pages_skipped", k->ext_pages_skipped, ok);
 	close_obj(j);
 }
 
@@ -176,6 +180,9 @@ static void json_system(struct json *j, const struct top_frame *fr)
 	u64(j, "cow_ksm", s->cow_ksm, !s->cow_err);
 	num(j, "cow_breaks_per_s", r->cow_per_s);
 	num(j, "psi_memory_some_avg10", r->psi_some_avg10);
+	num(j, "ext_mms_skipped_per_s", r->ext_skipped_per_s[TOP_SKIP_MMS]);
+	num(j, "ext_vmas_skipped_per_s", r->ext_skipped_per_s[TOP_SKIP_VMAS]);
+	num(j, "ext_pages_skipped_per_s", r->ext_skipped_per_s[TOP_SKIP_PAGES]);
 	num(j, "interval_measured_s", r->dt_s);
 	close_obj(j);
 }

@@ -103,6 +103,14 @@ static void rates_from_sysfs(const struct top_sample *prev,
 					       cur->ksm.pages_scanned, dt);
 		r->scan_src = TOP_SRC_SYSFS;
 	}
+	if (both && !((prev->ksm.missing | cur->ksm.missing) & KSM_STAT_EXT_SKIPPED)) {
+		r->ext_skipped_per_s[TOP_SKIP_MMS] = top_rate(prev->ksm.ext_mms_skipped,
+							      cur->ksm.ext_mms_skipped, dt);
+		r->ext_skipped_per_s[TOP_SKIP_VMAS] = top_rate(prev->ksm.ext_vmas_skipped,
+							       cur->ksm.ext_vmas_skipped, dt);
+		r->ext_skipped_per_s[TOP_SKIP_PAGES] = top_rate(prev->ksm.ext_pages_skipped,
+								cur->ksm.ext_pages_skipped, dt);
+	}
 	if (both && dt > 0)
 		/* A gauge, not a counter: it may fall, so signed. */
 		r->net_sharing_per_s = ((double)saved_pages(cur) -
@@ -180,6 +188,7 @@ void top_compute_rates(const struct top_sample *prev, const struct top_sample *c
 		.saved_bytes = NAN, .profit_bytes = NAN, .ksmd_cpu_pct = NAN,
 		.merges_per_s = NAN, .net_sharing_per_s = NAN, .cow_per_s = NAN,
 		.psi_some_avg10 = NAN,
+		.ext_skipped_per_s = { NAN, NAN, NAN },
 	};
 	if (!cur->ksm_err) {
 		r->saved_bytes = (double)saved_pages(cur) * cur->page_size;

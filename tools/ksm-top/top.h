@@ -114,7 +114,11 @@ struct top_rates {
 	double net_sharing_per_s;	/* sysfs: d(pages_sharing + zero pages) */
 	double cow_per_s;		/* copy-on-write breaks of KSM pages */
 	double psi_some_avg10;		/* % of time, memory pressure */
+	/* ext_{mms,vmas,pages}_skipped per second: what the policy skipped */
+	double ext_skipped_per_s[3];
 };
+
+enum { TOP_SKIP_MMS, TOP_SKIP_VMAS, TOP_SKIP_PAGES };
 
 bool top_counter_delta(uint64_t prev, uint64_t cur, uint64_t *delta);
 double top_rate(uint64_t prev, uint64_t cur, double dt_s);
