@@ -111,6 +111,14 @@ if [ -f "$POLICIES/yield.bpf.o" ]; then
 		(.stats | type == "object") and (.stats | length > 0) and
 		([.stats[] | type == "number"] | all)' <<<"$js" >/dev/null ||
 		fail "status --json (yield): $js"
+	# ksm-top shows the policy and its skip counters.
+	js=$("$BIN/ksm-top" -b --json -n 1 -d 0.2) || fail "ksm-top --json"
+	jq -e '.ksm.ext_policy == "yield" and (.ksm.ext_pages_skipped | type == "number") and
+		(.ksm.ext_mms_skipped | type == "number")' <<<"$js" >/dev/null ||
+		fail "ksm-top --json: $(jq -c .ksm <<<"$js")"
+	top=$("$BIN/ksm-top" -b -n 1 -d 0.2 | head -4)
+	grep -q "policy yield " <<<"$top" && grep -qE "skipped [0-9.k]+ pages/s, " <<<"$top" ||
+		fail "ksm-top's header: $top"
 	"$L" policy unload >/dev/null || fail "unload yield"
 else
 	log "no yield policy built: its tunable checks are not exercised"
