@@ -371,16 +371,15 @@ static int apply_sets(struct pol_obj *p, const struct loader_opts *o,
 			adds[(*nadds)++].map = m;
 			continue;
 		}
-		fprintf(stderr, "ksm-loader: policy %s has no tunable or list '%s'", p->name, key);
+		fprintf(stderr, "ksm-loader: policy %s has no tunable or list '%s' (", p->name, key);
 		if (!p->ntun && !p->nlists)
-			fprintf(stderr, " (it has none)");
+			fprintf(stderr, "it has none");
 		for (j = 0; j < p->ntun; j++)
-			fprintf(stderr, "%s%s", j ? ", " : " (tunables: ", p->tun[j].name);
-		if (p->ntun)
-			fprintf(stderr, p->nlists ? ";" : ")");
+			fprintf(stderr, "%s%s", j ? ", " : "tunables: ", p->tun[j].name);
 		for (j = 0; j < p->nlists; j++)
-			fprintf(stderr, "%s%s", j ? ", " : " lists: ", bpf_map__name(p->lists[j]));
-		fprintf(stderr, "%s\n", p->nlists ? (p->ntun ? ")" : "") : "");
+			fprintf(stderr, "%s%s", j ? ", " : p->ntun ? "; lists: " : "lists: ",
+				bpf_map__name(p->lists[j]));
+		fprintf(stderr, ")\n");
 		return EXIT_USAGE;
 	}
 	return 0;
