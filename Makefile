@@ -11,6 +11,8 @@
 #                then a policy at work on the ksm_ext kernel in the VM
 #   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
 #   make bench-policyd  ksm-policyd vs stock KSM settings on the host kernel
+#   make bench-policies the scan policies vs stock KSM, in the VM (tables in
+#                build/bench-policies/results.md)
 #                (docs/BENCHMARKS.md; ~15 min)
 #   make install ksm-policyd (+ unit, settings, man page), ksm-loader, ksm-top
 #                and the built policies (PREFIX/lib/ksm-ext/policies, for
@@ -58,7 +60,7 @@ BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-workload $(BUILD)/bin/ksm-top \
 UNIT := $(BUILD)/tests/unit
 
 .PHONY: all deps check demo clean install toolchain kernel vm policies selftests \
-	bench-hooks bench-policyd
+	bench-hooks bench-policyd bench-policies
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(UNIT) $(BPF_OBJS)
@@ -77,6 +79,17 @@ bench-hooks:
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@$(MAKE) --no-print-directory vm
 	@./vmtest.sh -- scripts/bench-hooks.sh
+
+bench-policies:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all
+	@$(MAKE) --no-print-directory vm
+	@mkdir -p $(BUILD)/bench-policies
+	@{ ./vmtest.sh -t 3600 -- scripts/bench-policies.sh; echo $$? >$(BUILD)/bench-policies/rc; } | \
+		tee $(BUILD)/bench-policies/console.log
+	@sed -n '/^BENCH-POLICIES RESULTS/,$$p' $(BUILD)/bench-policies/console.log | \
+		grep -v '^guest-init\|^\[ *[0-9.]*\] ' >$(BUILD)/bench-policies/results.md
+	@exit $$(cat $(BUILD)/bench-policies/rc)
 
 bench-policyd:
 	@scripts/deps.sh gnuplot-nox

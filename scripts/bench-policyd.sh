@@ -56,27 +56,8 @@ MIB=${MIB:-256} PROCS=${PROCS:-4} TIMEOUT=${TIMEOUT:-400} STEADY=${STEADY:-30}
 REACTS=${REACTS:-3}
 mkdir -p "$OUT"
 echo "config,t_s,pages_sharing,ksmd_cpu_s,pages_scanned" >"$SERIES"
-ksmd=$(pgrep -x ksmd) || skip "no ksmd thread"
-
-# Readings without forks: the sampler must not compete with ksmd.
-cpu_ns() { local a; read -r a _ </proc/"$ksmd"/schedstat; echo "$a"; }
-rd() { local v; read -r v <$KSM/$1; echo "$v"; }
-now() { echo "${EPOCHREALTIME/./}"; }	# microseconds
-
-# Unmerge everything and forget every mm, so each configuration starts
-# from the same empty state.
-ksm_clean() {
-	ksm_set run 2
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[ $(($(rd pages_shared) + $(rd pages_sharing) + $(rd pages_unshared))) -eq 0 ] && break
-		sleep 0.1
-	done
-	ksm_set run 0
-	ksm_set advisor_mode none
-	ksm_set pages_to_scan 100
-	ksm_set sleep_millisecs 20
-}
+. tests/lib/bench.sh
+REACT_ARGS=(--seed 7 -r 1000)
 
 PD_PID=
 stop_policyd() {
@@ -106,32 +87,6 @@ configure() {	# name
 		sleep 0.2 ;;
 	*) fail "unknown configuration $1" ;;
 	esac
-}
-
-# One new process: REACT_T = microseconds from its READY until 95% of its
-# duplicate and zero pages are merged (its ksm_merging_pages), or
-# TIMEOUT*1e6 if never.
-react_once() {	# name
-	local out=$TMP/react.$1.$RANDOM line target r0 wpid rpid merged i t=$((TIMEOUT * 1000000))
-	spawn "$BIN/ksm-workload" -p 1 -m "$MIB" --seed 7 -r 1000 --first-proc "$PROCS" >"$out" 2>&1
-	rpid=${_pids[-1]}
-	line=$(wait_line "$out" 60 '^LAYOUT') || fail "no LAYOUT: $(cat "$out")"
-	target=$((($(field dup "$line") + $(field zero "$line")) * 95 / 100))
-	line=$(wait_line "$out" 120 '^READY') || fail "not READY: $(cat "$out")"
-	r0=$(now)
-	wpid=$(field pids "$line")
-	for ((i = 0; i < TIMEOUT * 10; i++)); do
-		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$wpid"/ksm_stat)
-		if [ "${merged:-0}" -ge "$target" ]; then
-			t=$(($(now) - r0))
-			break
-		fi
-		sleep 0.1
-	done
-	kill -TERM "$rpid"; wait "$rpid"
-	_pids=("${_pids[@]/#$rpid}")
-	grep -q 'corrupted=0' "$out" || fail "$1: reaction workload: $(grep RESULT "$out")"
-	REACT_T=$t
 }
 
 declare -A R
@@ -181,7 +136,7 @@ run_config() {	# name
 		react_once "$name"
 		times+=("$REACT_T")
 	done
-	R[$name,react]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	R[$name,react]=$(median "${times[@]}")
 	R[$name,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1e6 }')
 	if [ -n "$PD_PID" ]; then
 		R[$name,pdcpu]=$(awk '{ printf "%.2f", $1 / 1e9 }' /proc/"$PD_PID"/schedstat)

@@ -1,0 +1,205 @@
+#!/bin/bash
+# The scan policies against stock KSM, side by side in one run on one
+# kernel, in the VM (make bench-policies).  Two workloads of ksm-workload,
+# PROCS x MIB (25% duplicate across processes, 5% zero, 50% unique, 20%
+# volatile rewritten at RATE pages/s per process):
+#   structured   each class in its own area (--structured)
+#   interleaved  the classes mixed in one area
+# and for each, at a fixed pages_to_scan (PAGES every SLEEP ms):
+#   smart0 / smart1   no policy, smart_scan=0 / 1 (1 is the stock default)
+#   yield, volatile   the policy at its defaults, smart_scan=1
+#   yield-smart0      yield alone, smart_scan=0: what the policy does by itself
+#   scope             scope with every workload process in scope (comm)
+# Per configuration, from run=1 on a fresh workload:
+#   t95, pages95  time and pages scanned until pages_sharing reaches 95% of
+#                 what the layout allows (skipped pages are not "scanned")
+#   cpu/scan      ksmd CPU per full scan over STEADY_SCANS full scans, after
+#                 SETTLE full scans (policies that back off need them)
+#   cpu%          the same window's ksmd CPU as % of one CPU (system
+#                 configurations: STEADY_S seconds after SETTLE full scans)
+#   react         a new process with the same duplicate content: READY until
+#                 95% of its duplicate and zero pages merged; median of REACTS
+# Then the whole system on the structured workload: defaults (100 pages /
+# 20 ms) and fast (5000 / 10 ms) static, against ksm-policyd with yield.
+# Prints markdown tables; the Makefile keeps them in build/bench-policies/.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib/host.sh
+. tests/lib/vm.sh
+require_ksm_ext
+. tests/lib/bench.sh
+
+WORKLOADS=${WORKLOADS:-"structured interleaved"}
+CONFIGS=${CONFIGS-"smart0 smart1 yield yield-smart0 volatile scope"}
+SYSTEM=${SYSTEM-"defaults fast policyd-yield"}
+PROCS=${PROCS:-4} MIB=${MIB:-4} RATE=${RATE:-100}
+PAGES=${PAGES:-1000} SLEEP=${SLEEP:-20}
+SETTLE=${SETTLE:-16} STEADY_SCANS=${STEADY_SCANS:-16} REACTS=${REACTS:-3}
+TIMEOUT=${TIMEOUT:-300} STEADY_S=${STEADY_S:-20}
+
+PD_PID=
+stop_policyd() {
+	[ -n "$PD_PID" ] || return 0
+	kill -TERM "$PD_PID"
+	wait "$PD_PID"
+	_pids=("${_pids[@]/#$PD_PID}")
+	PD_PID=
+}
+at_exit stop_policyd
+
+# A 16-byte comm key for bpftool: the name, NUL-padded, as bytes.
+comm_key() { printf '%-16s' "$1" | tr ' ' '\0' | od -An -v -tu1; }
+
+POLICY=
+configure() {	# config
+	local p=${1%%-*}
+	case $1 in
+	*smart0) ksm_set smart_scan 0 ;;
+	*) ksm_set smart_scan 1 ;;
+	esac
+	case $1 in
+	defaults) return 0 ;;
+	fast) ksm_set pages_to_scan 5000; ksm_set sleep_millisecs 10; return 0 ;;
+	policyd-yield)
+		attach yield; POLICY=yield
+		spawn "$BIN/ksm-policyd" -c etc/ksm-policyd.conf \
+			--state-file "$TMP/policyd.state" >"$TMP/policyd.log" 2>&1
+		PD_PID=${_pids[-1]}
+		wait_line "$TMP/policyd.log" 30 'started' >/dev/null ||
+			fail "ksm-policyd did not start: $(cat "$TMP/policyd.log")"
+		sleep 0.2
+		return 0 ;;
+	esac
+	ksm_set pages_to_scan "$PAGES"
+	ksm_set sleep_millisecs "$SLEEP"
+	case $p in
+	smart0 | smart1) ;;
+	yield | volatile) attach "$p"; POLICY=$p ;;
+	scope)
+		attach scope; POLICY=scope
+		# shellcheck disable=SC2046
+		"$BPFTOOL" map update id "$(map_id comm)" key $(comm_key ksm-workload) value 1 ||
+			fail "cannot put ksm-workload into scope's comm map" ;;
+	*) fail "unknown configuration $1" ;;
+	esac
+}
+
+unconfigure() {
+	stop_policyd
+	[ -n "$POLICY" ] && detach "$POLICY"
+	POLICY=
+}
+
+# Wait until full_scans reaches $1 (bounded by TIMEOUT).
+until_scans() {
+	local i
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		[ "$(rd full_scans)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "full_scans did not reach $1 within $TIMEOUT s ($(ksm_state))"
+}
+
+declare -A R
+run_config() {	# workload config
+	local wl=$1 cfg=$2 key="$1/$2" args=(--seed 7 -r "$RATE") want t0 c0 s0 k0 t c s sh i t95=
+	[ "$wl" = structured ] && args+=(--structured)
+	REACT_ARGS=("${args[@]}")
+	ksm_clean
+	start_workload -p "$PROCS" -m "$MIB" "${args[@]}"
+	want=$((WL_EXPECT * 95 / 100))
+	configure "$cfg"
+	t0=$(now) c0=$(cpu_ns) s0=$(rd pages_scanned) k0=$(rd ext_pages_skipped)
+	ksm_set run 1
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		sleep 0.1
+		sh=$(rd pages_sharing)
+		if [ "$sh" -ge "$want" ]; then
+			t=$(now) s=$(rd pages_scanned)
+			t95=$((t - t0)) R[$key,pages95]=$((s - s0))
+			break
+		fi
+	done
+	[ -n "$t95" ] || fail "$key: no 95% within $TIMEOUT s ($(ksm_state))"
+	R[$key,t95]=$t95
+	log "$key: 95% in $((t95 / 1000)) ms; settling"
+	# Steady state: SETTLE full scans to settle, then STEADY_SCANS measured;
+	# a system configuration sets its own pace: STEADY_S seconds of it.
+	local f0 nscans
+	f0=$(rd full_scans)
+	until_scans $((f0 + SETTLE))
+	f0=$(rd full_scans) c=$(cpu_ns) t=$(now) k0=$(rd ext_pages_skipped)
+	if [[ " $SYSTEM " == *" $cfg "* ]]; then
+		sleep "$STEADY_S"
+	else
+		until_scans $((f0 + STEADY_SCANS))
+	fi
+	c=$(($(cpu_ns) - c)) t=$(($(now) - t)) nscans=$(($(rd full_scans) - f0))
+	R[$key,cpu_scan]=$((c / (nscans ? nscans : 1)))
+	R[$key,scans]=$nscans
+	R[$key,cpu_pct]=$(awk -v c="$c" -v t="$t" 'BEGIN { printf "%.1f", 100 * c / (t * 1000) }')
+	R[$key,skipped]=$(($(rd ext_pages_skipped) - k0))
+	R[$key,sharing]=$(rd pages_sharing)
+	local times=()
+	for ((i = 0; i < REACTS; i++)); do
+		((i)) && sleep 2
+		react_once "$key"
+		times+=("$REACT_T")
+	done
+	R[$key,react]=$(median "${times[@]}")
+	R[$key,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1e6 }')
+	unconfigure
+	stop_workload
+	log "$key: t95 $((t95 / 1000)) ms, ${R[$key,cpu_scan]} ns/full scan, ${R[$key,cpu_pct]}% CPU, reaction ${R[$key,react]} us"
+}
+
+sec() { awk -v v="$1" 'BEGIN { printf "%.2f s", v / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+table() {	# workload configs...
+	local wl=$1 cfg k b=$1/smart1
+	shift
+	echo
+	echo "Workload $wl: $PROCS x $MIB MiB, volatile pages rewritten at $RATE/s/process; pages_to_scan=$PAGES, sleep_millisecs=$SLEEP (system rows: their own)."
+	echo
+	echo "| configuration | time to 95% | pages scanned to 95% | ksmd CPU per full scan | ksmd CPU, steady | pages skipped per full scan | reaction, median (each, s) | CPU/scan vs smart1 | t95 vs smart1 | reaction vs smart1 |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	for cfg; do
+		k=$wl/$cfg
+		[ -n "${R[$k,t95]:-}" ] || continue
+		printf '| %s | %s | %d | %.1f ms | %s%% | %d | %s (%s) | %s | %s | %s |\n' "$cfg" \
+			"$(sec "${R[$k,t95]}")" "${R[$k,pages95]}" \
+			"$(awk -v v="${R[$k,cpu_scan]}" 'BEGIN { print v / 1e6 }')" "${R[$k,cpu_pct]}" \
+			$((R[$k,skipped] / (R[$k,scans] ? R[$k,scans] : 1))) "$(sec "${R[$k,react]}")" "${R[$k,reacts]}" \
+			"$(ratio "${R[$k,cpu_scan]}" "${R[$b,cpu_scan]:-0}")" \
+			"$(ratio "${R[$k,t95]}" "${R[$b,t95]:-0}")" \
+			"$(ratio "${R[$k,react]}" "${R[$b,react]:-0}")"
+	done
+}
+
+ksm_prepare
+ksm_settle
+for wl in $WORKLOADS; do
+	for cfg in $CONFIGS; do
+		run_config "$wl" "$cfg"
+	done
+done
+for cfg in $SYSTEM; do
+	run_config structured "$cfg"
+done
+ksm_clean
+
+echo "BENCH-POLICIES RESULTS ($(uname -r), $(date -u +%F))"
+for wl in $WORKLOADS; do
+	table "$wl" $CONFIGS
+done
+[ -n "$SYSTEM" ] && table structured $SYSTEM
+s=structured i=interleaved
+echo
+echo "Targets (ratios from this run):"
+echo "- structured, yield vs smart1: CPU per full scan $(ratio "${R[$s/yield,cpu_scan]:-0}" "${R[$s/smart1,cpu_scan]:-0}") (<= 0.3), time to 95% $(ratio "${R[$s/yield,t95]:-0}" "${R[$s/smart1,t95]:-0}") (<= 1.0), reaction $(ratio "${R[$s/yield,react]:-0}" "${R[$s/smart1,react]:-0}") (<= 1.2)"
+for cfg in $CONFIGS; do
+	case $cfg in smart*) continue ;; esac
+	echo "- interleaved, $cfg vs smart1: CPU per full scan $(ratio "${R[$i/$cfg,cpu_scan]:-0}" "${R[$i/smart1,cpu_scan]:-0}") (<= 1.05)"
+done
+echo "- policyd-yield vs fast: time to 95% $(ratio "${R[$s/policyd-yield,t95]:-0}" "${R[$s/fast,t95]:-0}") (<= 1.2), reaction $(ratio "${R[$s/policyd-yield,react]:-0}" "${R[$s/fast,react]:-0}") (<= 1.5); steady CPU vs defaults $(ratio "${R[$s/policyd-yield,cpu_pct]:-0}" "${R[$s/defaults,cpu_pct]:-0}") (<= 0.5)"

@@ -1,0 +1,54 @@
+# Helpers shared by the benchmarks (scripts/bench-*.sh), sourced after
+# tests/lib/host.sh.  Readings are shell builtins, no forks: the sampler
+# must not compete with ksmd for the CPU it measures.
+ksmd=$(pgrep -x ksmd) || skip "no ksmd thread"
+
+cpu_ns() { local a; read -r a _ </proc/"$ksmd"/schedstat; echo "$a"; }
+rd() { local v; read -r v <$KSM/$1; echo "$v"; }
+now() { echo "${EPOCHREALTIME/./}"; }	# microseconds
+
+# Unmerge everything and forget every mm, so each configuration starts
+# from the same empty state; leaves KSM stopped at the stock defaults.
+ksm_clean() {
+	ksm_set run 2
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[ $(($(rd pages_shared) + $(rd pages_sharing) + $(rd pages_unshared))) -eq 0 ] && break
+		sleep 0.1
+	done
+	ksm_set run 0
+	[ -w $KSM/advisor_mode ] && ksm_set advisor_mode none
+	ksm_set pages_to_scan 100
+	ksm_set sleep_millisecs 20
+	ksm_set smart_scan 1
+}
+
+# react_once NAME: one new process with the benchmark's duplicate content
+# (ksm-workload -p 1 -m $MIB "${REACT_ARGS[@]}" --first-proc $PROCS);
+# REACT_T = microseconds from its READY until 95% of its duplicate and zero
+# pages are merged (its ksm_merging_pages), or TIMEOUT*1e6 if never.
+react_once() {
+	local out=$TMP/react.${1////_}.$RANDOM line target r0 wpid rpid merged i t=$((TIMEOUT * 1000000))
+	spawn "$BIN/ksm-workload" -p 1 -m "$MIB" "${REACT_ARGS[@]}" --first-proc "$PROCS" >"$out" 2>&1
+	rpid=${_pids[-1]}
+	line=$(wait_line "$out" 60 '^LAYOUT') || fail "no LAYOUT: $(cat "$out")"
+	target=$((($(field dup "$line") + $(field zero "$line")) * 95 / 100))
+	line=$(wait_line "$out" 120 '^READY') || fail "not READY: $(cat "$out")"
+	r0=$(now)
+	wpid=$(field pids "$line")
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$wpid"/ksm_stat)
+		if [ "${merged:-0}" -ge "$target" ]; then
+			t=$(($(now) - r0))
+			break
+		fi
+		sleep 0.1
+	done
+	kill -TERM "$rpid"; wait "$rpid"
+	_pids=("${_pids[@]/#$rpid}")
+	grep -q 'corrupted=0' "$out" || fail "$1: reaction workload: $(grep RESULT "$out")"
+	REACT_T=$t
+}
+
+# median V...: the middle value (the lower middle for an even count).
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
