@@ -15,7 +15,10 @@
  * finds changed pages but no merge gets one follow-up scan in the next full
  * scan (a changed page is compared only once it is seen unchanged).  Any
  * merge puts the area back to every scan.  A new area, or one that grew or
- * shrank (a new key), is scanned at once; so is every area of a new process.
+ * shrank (a new key), is scanned at once; so is every area of a new process,
+ * and an area unmapped and mapped again at the same addresses: the kernel
+ * write-locks a VMA when it creates or changes it, and a changed
+ * vma->vm_lock_seq (CONFIG_PER_VMA_LOCK) makes its state start afresh.
  *
  * Bound: content written into a backed-off area that is identical to a
  * merged page (or to a page of an area being compared) is merged by the end
@@ -34,6 +37,7 @@
  * merged and went back to every scan), followups.
  */
 #include "policy.bpf.h"
+#include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -60,6 +64,7 @@ struct vma_key {
 
 struct vma_state {
 	__u64 pass;		/* the full scan the flags below are for */
+	__u32 lock_seq;		/* vma->vm_lock_seq when the state was made */
 	__u32 idle;		/* scanned full scans in a row without a merge */
 	__u32 interval;		/* compare when pass % interval == 0 (1: always) */
 	__u8 scanned;		/* compared in full scan @pass */
@@ -118,7 +123,12 @@ int KSM_EXT_OP(yield_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
 	struct vma_state *st, fresh = { .pass = cur_pass, .interval = 1, .scanned = 1 };
 	bool scan;
 
+	if (bpf_core_field_exists(vma->vm_lock_seq))
+		fresh.lock_seq = vma->vm_lock_seq;
 	st = bpf_map_lookup_elem(&vmas, &key);
+	/* Same addresses, but created or changed since: a new area. */
+	if (st && st->lock_seq != fresh.lock_seq)
+		st = NULL;
 	if (!st) {
 		bpf_map_update_elem(&vmas, &key, &fresh, BPF_ANY);
 		STAT_ADD(vmas_new, 1);

@@ -168,9 +168,10 @@ wait_scans() {
 }
 
 # Start ksm-workload in the background; sets WL_OUT, WL_PID, WL_PIDS, WL_EXPECT.
+# A command in the array WL_WRAP, if set, runs it (and must exec it).
 start_workload() {
 	WL_OUT=$TMP/workload.$RANDOM
-	spawn "$BIN/ksm-workload" "$@" >"$WL_OUT" 2>&1
+	spawn ${WL_WRAP[@]+"${WL_WRAP[@]}"} "$BIN/ksm-workload" "$@" >"$WL_OUT" 2>&1
 	WL_PID=${_pids[-1]}
 	local layout ready
 	layout=$(wait_line "$WL_OUT" 60 '^LAYOUT') || fail "no LAYOUT: $(cat "$WL_OUT")"

@@ -11,6 +11,7 @@
  *              than once, pages present
  *   cow N      write distinct content into the first N pages (copy-on-write
  *              breaks merged ones); "OK"
+ *   same N     write the common content back into the first N pages; "OK"
  *   lat N      N rounds of mprotect() on one page of the area and of
  *              mmap()+munmap() of one page (both take the mmap_lock for
  *              writing); "LAT p50=US p99=US max=US" over all 2N calls
@@ -164,6 +165,9 @@ int main(int argc, char **argv)
 		} else if (sscanf(line, "cow %lu", &n) == 1) {
 			for (i = 0; i < n && i < pages; i++)
 				memcpy(area + i * PAGE, &i, sizeof(i));
+			printf("OK\n");
+		} else if (sscanf(line, "same %lu", &n) == 1) {
+			memset(area, 0x5a, (n < pages ? n : pages) * PAGE);
 			printf("OK\n");
 		} else if (sscanf(line, "lat %lu", &n) == 1 && n > 0) {
 			latency(area, n);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The kernel's own KSM selftests (tools/testing/selftests/mm, built from the
 # same tree), with no policy attached, with the passthrough policy (every
-# callback) and with skip_vma (skipping another process's areas) attached
+# callback), with yield and volatile at their defaults, and with skip_vma (skipping another process's areas) attached
 # through bpftool: ksm_ext must not change what they see.
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
@@ -17,7 +17,14 @@ suite() {
 	while read -r t; do
 		log "$1: $t"
 		# shellcheck disable=SC2086
-		"$ST"/$t || fail "$1: '$t' failed"
+		"$ST"/$t && continue
+		# -U waits for one full scan after writing; under TCG that scan
+		# can end without revisiting the pages (1 of 15 runs failed with
+		# no policy attached): one retry, and a second failure fails.
+		[ "$t" = "ksm_tests -U" ] || fail "$1: '$t' failed"
+		log "$1: '$t' failed once (upstream's one-scan race); again"
+		# shellcheck disable=SC2086
+		"$ST"/$t || fail "$1: '$t' failed twice"
 	done <<'LIST'
 ksm_tests -M -p 10
 ksm_tests -U
@@ -33,6 +40,13 @@ attach passthrough
 suite "passthrough"
 [ "$(ksm_get ext_policy)" = passthrough ] || fail "passthrough was detached during the run"
 detach passthrough
+# The policies meant for production, at their defaults.
+for p in yield volatile; do
+	attach "$p"
+	suite "$p"
+	[ "$(ksm_get ext_policy)" = "$p" ] || fail "$p was detached during the run"
+	detach "$p"
+done
 # skip_vma skipping a mergeable process of ours while the selftests run.
 # Its pages are never merged (run=2 first, then listed before ksmd runs
 # again), so the selftests' page counts do not see them.

@@ -1,0 +1,67 @@
+#!/bin/bash
+# yield: an area that stops merging is skipped after idle_scans full scans
+# without a merge, and duplicates later written into it are merged within
+# the bound its comment states (max_backoff + 2 full scans after the one in
+# progress), by ground truth (merge-probe: pagemap + kpagecount).
+. "$(dirname "$0")/../../lib/host.sh"
+. "$(dirname "$0")/../../lib/vm.sh"
+require_ksm_ext
+K=2 M=8 N=256 HALF=128
+ksm_prepare
+ksm_settle
+# smart_scan off: only the policy decides what is skipped.  One batch per
+# full scan, 100 ms apart, so polling at 20 ms sees every full scan.
+ksm_set smart_scan 0
+ksm_set pages_to_scan 1000
+ksm_set sleep_millisecs 100
+"$BIN/ksm-loader" policy load yield --set idle_scans=$K --set max_backoff=$M ||
+	fail "ksm-loader policy load yield failed"
+at_exit _unload_yield
+_unload_yield() { "$BIN/ksm-loader" policy unload >/dev/null 2>&1; }
+stat() { "$BIN/ksm-loader" policy status --json | jq -r ".stats.$1"; }
+fs() { local v; read -r v <$KSM/full_scans; echo "$v"; }
+
+probe_start $N
+probe_wait_merged $N
+# Half the area becomes unique: nothing in the area merges any more.
+probe cow $HALF >/dev/null
+s0=$(fs) v0=$(ksm_get ext_vmas_skipped)
+for ((i = 0; i < 1500; i++)); do
+	[ "$(ksm_get ext_vmas_skipped)" -gt "$v0" ] && break
+	sleep 0.02
+done
+s1=$(fs)
+[ "$(ksm_get ext_vmas_skipped)" -gt "$v0" ] || fail "yield never skipped the idle area ($(ksm_state))"
+# K idle full scans after the one in progress, then the next odd one.
+[ $((s1 - s0)) -le $((K + 3)) ] || fail "first skip $((s1 - s0)) full scans after the area went idle (K=$K)"
+log "idle area first skipped $((s1 - s0)) full scans after it stopped merging (K=$K)"
+
+# Let the interval grow to M, then count: the unique half is compared in
+# at most 2 of M full scans (probe + follow-up), the merged half always.
+wait_scans $((2 * M + 4))
+p0=$(ksm_get pages_scanned) k0=$(ksm_get ext_pages_skipped) s0=$(fs)
+wait_scans $M
+p1=$(ksm_get pages_scanned) k1=$(ksm_get ext_pages_skipped) s1=$(fs)
+scans=$((s1 - s0)) skipped=$((k1 - k0)) scanned=$((p1 - p0))
+log "over $scans full scans: $scanned pages compared, $skipped skipped; backoffs=$(stat backoffs) vmas_skipped=$(stat vmas_skipped)"
+[ "$skipped" -ge $(((scans - 3) * HALF)) ] ||
+	fail "only $skipped pages skipped in $scans full scans at interval $M"
+[ "$(stat backoffs)" -ge 3 ] || fail "interval raised only $(stat backoffs) times"
+[ "$(probe_shared)" -eq $((N - HALF)) ] || fail "merged half no longer merged: $(probe count)"
+
+# Duplicates written into the backed-off area: merged within M+2 full
+# scans after the one in progress (+1 for the scan that saw the write).
+probe same $HALF >/dev/null
+s0=$(fs)
+for ((i = 0; i < 3000; i++)); do
+	[ "$(merging_pages "$PROBE_PID")" -ge $N ] && break
+	sleep 0.02
+done
+s1=$(fs)
+[ "$(merging_pages "$PROBE_PID")" -ge $N ] || fail "duplicates in the backed-off area never merged ($(ksm_state))"
+[ "$(probe_shared)" -eq $N ] || fail "ksm says merged, pagemap says $(probe count)"
+log "duplicates written into the backed-off area merged after $((s1 - s0)) full scans (bound $((M + 3)))"
+[ $((s1 - s0)) -le $((M + 3)) ] || fail "took $((s1 - s0)) full scans, over the bound of $((M + 3))"
+[ "$(stat wakeups)" -ge 1 ] || fail "no wakeup counted"
+probe_stop
+echo ok
