@@ -16,7 +16,8 @@
 #   cpu/scan      ksmd CPU per full scan over STEADY_SCANS full scans, after
 #                 SETTLE full scans (policies that back off need them)
 #   cpu%          the same window's ksmd CPU as % of one CPU (system
-#                 configurations: STEADY_S seconds after SETTLE full scans)
+#                 configurations set their own pace: STEADY_S seconds after
+#                 SETTLE_S seconds)
 #   react         a new process with the same duplicate content: READY until
 #                 95% of its duplicate and zero pages merged; median of REACTS
 # Then the whole system on the structured workload: defaults (100 pages /
@@ -35,7 +36,7 @@ SYSTEM=${SYSTEM-"defaults fast policyd-yield"}
 PROCS=${PROCS:-4} MIB=${MIB:-4} RATE=${RATE:-100}
 PAGES=${PAGES:-1000} SLEEP=${SLEEP:-20}
 SETTLE=${SETTLE:-16} STEADY_SCANS=${STEADY_SCANS:-16} REACTS=${REACTS:-3}
-TIMEOUT=${TIMEOUT:-300} STEADY_S=${STEADY_S:-20}
+TIMEOUT=${TIMEOUT:-300} SETTLE_S=${SETTLE_S:-10} STEADY_S=${STEADY_S:-20}
 
 PD_PID=
 stop_policyd() {
@@ -125,15 +126,12 @@ run_config() {	# workload config
 	log "$key: 95% in $((t95 / 1000)) ms; settling"
 	# Steady state: SETTLE full scans to settle, then STEADY_SCANS measured;
 	# a system configuration sets its own pace: STEADY_S seconds of it.
-	local f0 nscans
+	local f0 nscans system=
+	[[ " $SYSTEM " == *" $cfg "* ]] && system=1
 	f0=$(rd full_scans)
-	until_scans $((f0 + SETTLE))
+	if [ -n "$system" ]; then sleep "$SETTLE_S"; else until_scans $((f0 + SETTLE)); fi
 	f0=$(rd full_scans) c=$(cpu_ns) t=$(now) k0=$(rd ext_pages_skipped)
-	if [[ " $SYSTEM " == *" $cfg "* ]]; then
-		sleep "$STEADY_S"
-	else
-		until_scans $((f0 + STEADY_SCANS))
-	fi
+	if [ -n "$system" ]; then sleep "$STEADY_S"; else until_scans $((f0 + STEADY_SCANS)); fi
 	c=$(($(cpu_ns) - c)) t=$(($(now) - t)) nscans=$(($(rd full_scans) - f0))
 	R[$key,cpu_scan]=$((c / (nscans ? nscans : 1)))
 	R[$key,scans]=$nscans
