@@ -13,8 +13,10 @@
 # Per configuration, from run=1 on a fresh workload:
 #   t95, pages95  time and pages scanned until pages_sharing reaches 95% of
 #                 what the layout allows (skipped pages are not "scanned")
-#   cpu/scan      ksmd CPU per full scan over STEADY_SCANS full scans, after
-#                 SETTLE full scans (policies that back off need them)
+#   cpu/scan      ksmd CPU per full scan in steady state: one merged workload,
+#                 the configurations in turn, ROUNDS rounds (order reversed
+#                 every other round), each SETTLE full scans to settle
+#                 (policies that back off need them), STEADY_SCANS measured
 #   cpu%          the same window's ksmd CPU as % of one CPU (system
 #                 configurations set their own pace: STEADY_S seconds after
 #                 SETTLE_S seconds)
@@ -35,7 +37,7 @@ CONFIGS=${CONFIGS-"smart0 smart1 yield yield-smart0 volatile scope"}
 SYSTEM=${SYSTEM-"defaults fast policyd-yield"}
 PROCS=${PROCS:-4} MIB=${MIB:-4} RATE=${RATE:-100}
 PAGES=${PAGES:-1000} SLEEP=${SLEEP:-20}
-SETTLE=${SETTLE:-16} STEADY_SCANS=${STEADY_SCANS:-16} REACTS=${REACTS:-3}
+SETTLE=${SETTLE:-16} STEADY_SCANS=${STEADY_SCANS:-8} ROUNDS=${ROUNDS:-2} REACTS=${REACTS:-3}
 TIMEOUT=${TIMEOUT:-300} SETTLE_S=${SETTLE_S:-10} STEADY_S=${STEADY_S:-20}
 
 PD_PID=
@@ -124,20 +126,18 @@ run_config() {	# workload config
 	[ -n "$t95" ] || fail "$key: no 95% within $TIMEOUT s ($(ksm_state))"
 	R[$key,t95]=$t95
 	log "$key: 95% in $((t95 / 1000)) ms; settling"
-	# Steady state: SETTLE full scans to settle, then STEADY_SCANS measured;
-	# a system configuration sets its own pace: STEADY_S seconds of it.
-	local f0 nscans system=
-	[[ " $SYSTEM " == *" $cfg "* ]] && system=1
-	f0=$(rd full_scans)
-	if [ -n "$system" ]; then sleep "$SETTLE_S"; else until_scans $((f0 + SETTLE)); fi
-	f0=$(rd full_scans) c=$(cpu_ns) t=$(now) k0=$(rd ext_pages_skipped)
-	if [ -n "$system" ]; then sleep "$STEADY_S"; else until_scans $((f0 + STEADY_SCANS)); fi
-	c=$(($(cpu_ns) - c)) t=$(($(now) - t)) nscans=$(($(rd full_scans) - f0))
-	R[$key,cpu_scan]=$((c / (nscans ? nscans : 1)))
-	R[$key,scans]=$nscans
-	R[$key,cpu_pct]=$(awk -v c="$c" -v t="$t" 'BEGIN { printf "%.1f", 100 * c / (t * 1000) }')
-	R[$key,skipped]=$(($(rd ext_pages_skipped) - k0))
-	R[$key,sharing]=$(rd pages_sharing)
+	# A system configuration sets its own pace: its steady state is
+	# STEADY_S seconds after SETTLE_S seconds.  Policy configurations are
+	# measured side by side by steady_rounds instead.
+	if [[ " $SYSTEM " == *" $cfg "* ]]; then
+		local f0 nscans
+		sleep "$SETTLE_S"
+		f0=$(rd full_scans) c=$(cpu_ns) t=$(now) k0=$(rd ext_pages_skipped)
+		sleep "$STEADY_S"
+		c=$(($(cpu_ns) - c)) t=$(($(now) - t)) nscans=$(($(rd full_scans) - f0))
+		R[$key,cpu]=$c R[$key,time]=$t R[$key,scans]=$nscans
+		R[$key,skipped]=$(($(rd ext_pages_skipped) - k0))
+	fi
 	local times=()
 	for ((i = 0; i < REACTS; i++)); do
 		((i)) && sleep 2
@@ -148,7 +148,46 @@ run_config() {	# workload config
 	R[$key,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1e6 }')
 	unconfigure
 	stop_workload
-	log "$key: t95 $((t95 / 1000)) ms, ${R[$key,cpu_scan]} ns/full scan, ${R[$key,cpu_pct]}% CPU, reaction ${R[$key,react]} us"
+	log "$key: t95 $((t95 / 1000)) ms, reaction ${R[$key,react]} us"
+}
+
+# Steady-state cost, side by side: one workload merged, then ROUNDS rounds
+# over the configurations (order reversed every other round, so drift hits
+# all alike); each settles SETTLE full scans, then STEADY_SCANS are measured.
+steady_rounds() {	# workload
+	local wl=$1 args=(--seed 7 -r "$RATE") r cfg order f0 c t k0 key
+	[ "$wl" = structured ] && args+=(--structured)
+	ksm_clean
+	start_workload -p "$PROCS" -m "$MIB" "${args[@]}"
+	ksm_set pages_to_scan "$PAGES"
+	ksm_set sleep_millisecs "$SLEEP"
+	ksm_set run 1
+	wait_sharing 0 "$TIMEOUT" $((WL_EXPECT * 95 / 100)) >/dev/null || fail "$wl: did not merge"
+	for ((r = 0; r < ROUNDS; r++)); do
+		order=$CONFIGS
+		((r % 2)) && order=$(tr ' ' '\n' <<<"$CONFIGS" | tac | tr '\n' ' ')
+		for cfg in $order; do
+			key=$wl/$cfg
+			configure "$cfg"
+			f0=$(rd full_scans)
+			until_scans $((f0 + SETTLE))
+			f0=$(rd full_scans) c=$(cpu_ns) t=$(now) k0=$(rd ext_pages_skipped)
+			until_scans $((f0 + STEADY_SCANS))
+			R[$key,cpu]=$((${R[$key,cpu]:-0} + $(cpu_ns) - c))
+			R[$key,time]=$((${R[$key,time]:-0} + $(now) - t))
+			R[$key,scans]=$((${R[$key,scans]:-0} + $(rd full_scans) - f0))
+			R[$key,skipped]=$((${R[$key,skipped]:-0} + $(rd ext_pages_skipped) - k0))
+			unconfigure
+		done
+		log "$wl: steady round $((r + 1)) of $ROUNDS done"
+	done
+	ksm_set run 0
+	stop_workload
+	for cfg in $CONFIGS; do
+		key=$wl/$cfg
+		R[$key,cpu_scan]=$((R[$key,cpu] / R[$key,scans]))
+		R[$key,cpu_pct]=$(awk -v c="${R[$key,cpu]}" -v t="${R[$key,time]}" 'BEGIN { printf "%.1f", 100 * c / (t * 1000) }')
+	done
 }
 
 sec() { awk -v v="$1" 'BEGIN { printf "%.2f s", v / 1e6 }'; }
@@ -182,8 +221,14 @@ for wl in $WORKLOADS; do
 		run_config "$wl" "$cfg"
 	done
 done
+for wl in $WORKLOADS; do
+	steady_rounds "$wl"
+done
 for cfg in $SYSTEM; do
 	run_config structured "$cfg"
+	k=structured/$cfg
+	R[$k,cpu_scan]=$((R[$k,cpu] / (R[$k,scans] ? R[$k,scans] : 1)))
+	R[$k,cpu_pct]=$(awk -v c="${R[$k,cpu]}" -v t="${R[$k,time]}" 'BEGIN { printf "%.1f", 100 * c / (t * 1000) }')
 done
 ksm_clean
 
