@@ -9,6 +9,7 @@
 #   smart0 / smart1   no policy, smart_scan=0 / 1 (1 is the stock default)
 #   yield, volatile   the policy at its defaults, smart_scan=1
 #   yield-smart0      yield alone, smart_scan=0: what the policy does by itself
+#   yield,max_backoff=32  yield with a tunable set (ksm-loader --set)
 #   scope             scope with every workload process in scope (comm)
 # Per configuration, from run=1 on a fresh workload:
 #   t95, pages95  time and pages scanned until pages_sharing reaches 95% of
@@ -33,11 +34,11 @@ require_ksm_ext
 . tests/lib/bench.sh
 
 WORKLOADS=${WORKLOADS:-"structured interleaved"}
-CONFIGS=${CONFIGS-"smart0 smart1 yield yield-smart0 volatile scope"}
+CONFIGS=${CONFIGS-"smart0 smart1 yield yield,max_backoff=32 yield-smart0 volatile scope"}
 SYSTEM=${SYSTEM-"defaults fast policyd-yield"}
 PROCS=${PROCS:-4} MIB=${MIB:-4} RATE=${RATE:-100}
 PAGES=${PAGES:-1000} SLEEP=${SLEEP:-20}
-SETTLE=${SETTLE:-16} STEADY_SCANS=${STEADY_SCANS:-8} ROUNDS=${ROUNDS:-2} REACTS=${REACTS:-3}
+SETTLE=${SETTLE:-16} STEADY_SCANS=${STEADY_SCANS:-16} ROUNDS=${ROUNDS:-2} REACTS=${REACTS:-3}
 TIMEOUT=${TIMEOUT:-300} SETTLE_S=${SETTLE_S:-10} STEADY_S=${STEADY_S:-20}
 
 PD_PID=
@@ -50,21 +51,23 @@ stop_policyd() {
 }
 at_exit stop_policyd
 
-# A 16-byte comm key for bpftool: the name, NUL-padded, as bytes.
-comm_key() { printf '%-16s' "$1" | tr ' ' '\0' | od -An -v -tu1; }
-
+# A configuration: smart0/smart1 (no policy), a policy name (smart_scan=1)
+# or NAME-smart0, optionally with tunables: "yield,max_backoff=32".  The
+# policies load as an operator would: ksm-loader policy load.
 POLICY=
 configure() {	# config
-	local p=${1%%-*}
-	case $1 in
+	local name=${1%%,*} sets=() kv
+	IFS=, read -r -a kv <<<"${1#"$name"}"
+	for kv in "${kv[@]}"; do [ -n "$kv" ] && sets+=(--set "$kv"); done
+	case $name in
 	*smart0) ksm_set smart_scan 0 ;;
 	*) ksm_set smart_scan 1 ;;
 	esac
-	case $1 in
+	case $name in
 	defaults) return 0 ;;
 	fast) ksm_set pages_to_scan 5000; ksm_set sleep_millisecs 10; return 0 ;;
 	policyd-yield)
-		attach yield; POLICY=yield
+		load_policy yield
 		spawn "$BIN/ksm-policyd" -c etc/ksm-policyd.conf \
 			--state-file "$TMP/policyd.state" >"$TMP/policyd.log" 2>&1
 		PD_PID=${_pids[-1]}
@@ -75,21 +78,22 @@ configure() {	# config
 	esac
 	ksm_set pages_to_scan "$PAGES"
 	ksm_set sleep_millisecs "$SLEEP"
-	case $p in
+	case ${name%-smart0} in
 	smart0 | smart1) ;;
-	yield | volatile) attach "$p"; POLICY=$p ;;
-	scope)
-		attach scope; POLICY=scope
-		# shellcheck disable=SC2046
-		"$BPFTOOL" map update id "$(map_id comm)" key $(comm_key ksm-workload) value 1 ||
-			fail "cannot put ksm-workload into scope's comm map" ;;
+	yield | volatile) load_policy "${name%-smart0}" "${sets[@]}" ;;
+	scope) load_policy scope --set comm=ksm-workload "${sets[@]}" ;;
 	*) fail "unknown configuration $1" ;;
 	esac
 }
 
+load_policy() {	# name [--set k=v]...
+	"$BIN/ksm-loader" policy load "$@" >/dev/null || fail "ksm-loader policy load $* failed"
+	POLICY=$1
+}
+
 unconfigure() {
 	stop_policyd
-	[ -n "$POLICY" ] && detach "$POLICY"
+	[ -n "$POLICY" ] && { "$BIN/ksm-loader" policy unload >/dev/null || fail "policy unload failed"; }
 	POLICY=
 }
 
