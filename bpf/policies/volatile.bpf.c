@@ -12,9 +12,9 @@
  * in every full scan again.  KSM pages are never skipped: ksmd does not
  * ask about them.
  *
- * State: one entry per changing page, keyed by (mm, VMA start, address),
- * in an LRU map of 131072 entries: pages that do not change cost no
- * memory, and a forgotten page is simply scanned.
+ * State: a direct-mapped table of 65536 changing pages (2 MiB), tagged
+ * with (mm id, address, VMA start): a page that lost its slot to another is
+ * simply scanned, so collisions cost merging time, never correctness.
  *
  * Cost of being wrong: a page that settles right after a change is
  * compared at most max_skip + 1 full scans later than without the policy.
@@ -24,6 +24,7 @@
  * longer skip), settled (a backed-off page found unchanged and forgotten).
  */
 #include "policy.bpf.h"
+#include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -38,46 +39,71 @@ struct volatile_stats {
 };
 KSM_EXT_STATS(struct volatile_stats)
 
-struct page_key {
-	__u64 mm;
-	__u64 vm_start;
-	__u64 address;
-};
+/*
+ * A direct-mapped table of changing pages, indexed by a hash of (mm,
+ * address): an array lookup is inlined by the verifier, so the visit of a
+ * page that never changed costs a few instructions, not a hash-map lookup
+ * (interleaved workloads ask about every page).  An entry is trusted only
+ * if its tag is the page's own (mm id, address, vm_start); a page whose slot
+ * another page took is simply scanned.
+ */
+#define TABLE_BITS 16
 
 struct page_state {
+	__u64 mm;
+	__u64 address;
+	__u64 vm_start;
 	__u64 until;		/* skip while the full scan number is below this */
 	__u32 skip;		/* scans to skip after the next change */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 131072);
-	__type(key, struct page_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << TABLE_BITS);
+	__type(key, __u32);
 	__type(value, struct page_state);
 } pages SEC(".maps");
 
 static __u64 cur_pass;
 
-static __always_inline void page_key(struct page_key *k, struct mm_struct *mm,
-				     const struct ksm_ext_page *page)
+/*
+ * Which mm, as a number: x86's context id is unique for the life of the
+ * system (a counter, never reused, unlike the mm's address); elsewhere the
+ * owner's tgid.  The verifier allows no arithmetic on the mm pointer.
+ */
+static __always_inline __u64 mm_id(struct mm_struct *mm)
 {
-	k->mm = (__u64)mm;
-	k->vm_start = page->vm_start;
-	k->address = page->address;
+	if (bpf_core_field_exists(mm->context.ctx_id))
+		return mm->context.ctx_id;
+	return bpf_ksm_mm_owner_tgid(mm);
+}
+
+/* The page's slot, or NULL; *mine: the slot holds this page's state. */
+static __always_inline struct page_state *slot(__u64 mm,
+					       const struct ksm_ext_page *page,
+					       bool *mine)
+{
+	/* Fibonacci hashing: the top bits of the product mix all of it. */
+	__u32 idx = ((mm * 0x9e3779b97f4a7c15ULL ^ page->address >> 12) *
+		     0x9e3779b97f4a7c15ULL) >> (64 - TABLE_BITS);
+	struct page_state *st = bpf_map_lookup_elem(&pages, &idx);
+
+	*mine = st && st->mm == mm && st->address == page->address &&
+		st->vm_start == page->vm_start;
+	return st;
 }
 
 int KSM_EXT_OP(volatile_scan_page, struct mm_struct *mm, struct vm_area_struct *vma,
 	       const struct ksm_ext_page *page)
 {
 	struct page_state *st;
-	struct page_key key;
+	bool mine;
 
 	/* A page never visited has no history here. */
 	if (!page->visited)
 		return KSM_EXT_SCAN;
-	page_key(&key, mm, page);
-	st = bpf_map_lookup_elem(&pages, &key);
-	if (!st || cur_pass >= st->until)
+	st = slot(mm_id(mm), page, &mine);
+	if (!st || !mine || cur_pass >= st->until)
 		return KSM_EXT_SCAN;
 	STAT_ADD(pages_skipped, 1);
 	return KSM_EXT_SKIP;
@@ -86,28 +112,31 @@ int KSM_EXT_OP(volatile_scan_page, struct mm_struct *mm, struct vm_area_struct *
 void KSM_EXT_OP(volatile_page_done, struct mm_struct *mm,
 		const struct ksm_ext_page *page, enum ksm_ext_outcome outcome)
 {
-	struct page_state *st, fresh = {};
-	struct page_key key;
+	struct page_state *st;
+	bool mine;
 
 	if (!page->visited || outcome == KSM_EXT_PAGE_SHARED)
 		return;
-	page_key(&key, mm, page);
-	st = bpf_map_lookup_elem(&pages, &key);
+	st = slot(mm_id(mm), page, &mine);
+	if (!st)
+		return;
 	if (outcome != KSM_EXT_PAGE_CHANGED) {
-		if (st) {
-			bpf_map_delete_elem(&pages, &key);
+		if (mine) {
+			st->mm = 0;
 			STAT_ADD(settled, 1);
 		}
 		return;
 	}
 	STAT_ADD(backoffs, 1);
-	if (!st) {
-		fresh.skip = 1;
-		fresh.until = cur_pass + 2;
-		bpf_map_update_elem(&pages, &key, &fresh, BPF_ANY);
-		return;
+	if (!mine) {
+		/* First change seen (or the slot's page is evicted). */
+		st->mm = mm_id(mm);
+		st->address = page->address;
+		st->vm_start = page->vm_start;
+		st->skip = 1;
+	} else {
+		st->skip = st->skip * 2 > max_skip ? max_skip : st->skip * 2;
 	}
-	st->skip = st->skip * 2 > max_skip ? max_skip : st->skip * 2;
 	st->until = cur_pass + 1 + st->skip;
 }
 

@@ -156,6 +156,20 @@ static uint64_t rmap_items(const struct ksm_sysfs_stats *s)
 	       s->pages_volatile;
 }
 
+/*
+ * Pages a ksm_ext scan policy skipped: each costs ksmd a step of
+ * pages_to_scan, as a scanned page does, but less CPU.  Counted with the
+ * scanned ones, the cost per step and the rate the knobs give stay true,
+ * and a policy that skips makes steps cheaper, so the budget buys more.
+ */
+static uint64_t policy_skips(const struct ksm_sysfs_stats *now,
+			     const struct ksm_sysfs_stats *prev)
+{
+	if ((now->missing | prev->missing) & KSM_STAT_EXT_SKIPPED)
+		return 0;
+	return delta(now->ext_pages_skipped, prev->ext_pages_skipped);
+}
+
 bool inputs_new_mm(struct inputs *in)
 {
 	struct ksm_ext_counters c;
@@ -235,7 +249,8 @@ int inputs_sample(struct inputs *in, struct policyd_obs *obs,
 		}
 		if (!(now->missing & KSM_STAT_PAGES_SCANNED))
 			obs->pages_scanned = delta(now->pages_scanned,
-						   in->prev.pages_scanned);
+						   in->prev.pages_scanned) +
+					     policy_skips(now, &in->prev);
 		else	/* < 6.7: estimate from the knobs ksmd ran with */
 			obs->pages_scanned = in->prev.run ?
 				in->prev.pages_to_scan * obs->wall_ns /
