@@ -12,7 +12,7 @@
 #   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
 #   make bench-policyd  ksm-policyd vs stock KSM settings on the host kernel
 #   make bench-policies the scan policies vs stock KSM, in the VM (tables in
-#                build/bench-policies/results.md)
+#                build/bench-policies/results.md, plot cpu-per-scan.png)
 #                (docs/BENCHMARKS.md; ~15 min)
 #   make install ksm-policyd (+ unit, settings, man page), ksm-loader, ksm-top
 #                and the built policies (PREFIX/lib/ksm-ext/policies, for
@@ -81,7 +81,7 @@ bench-hooks:
 	@./vmtest.sh -- scripts/bench-hooks.sh
 
 bench-policies:
-	@scripts/deps.sh
+	@scripts/deps.sh gnuplot-nox
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@$(MAKE) --no-print-directory vm
 	@mkdir -p $(BUILD)/bench-policies
@@ -89,7 +89,9 @@ bench-policies:
 		tee $(BUILD)/bench-policies/console.log
 	@sed -n '/^BENCH-POLICIES RESULTS/,$$p' $(BUILD)/bench-policies/console.log | \
 		grep -v '^guest-init\|^\[ *[0-9.]*\] ' >$(BUILD)/bench-policies/results.md
-	@exit $$(cat $(BUILD)/bench-policies/rc)
+	@[ "$$(cat $(BUILD)/bench-policies/rc)" = 0 ] && scripts/bench-policies.sh --plot \
+		$(BUILD)/bench-policies/results.md $(BUILD)/bench-policies/cpu-per-scan.png; \
+		exit $$(cat $(BUILD)/bench-policies/rc)
 
 bench-policyd:
 	@scripts/deps.sh gnuplot-nox

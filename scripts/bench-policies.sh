@@ -26,8 +26,40 @@
 # Then the whole system on the structured workload: defaults (100 pages /
 # 20 ms) and fast (5000 / 10 ms) static, against ksm-policyd with yield.
 # Prints markdown tables; the Makefile keeps them in build/bench-policies/.
+# `scripts/bench-policies.sh --plot RESULTS.md PNG` draws ksmd CPU per full
+# scan per configuration from the tables (on the host, with gnuplot).
 set -u
 cd "$(dirname "$0")/.."
+
+# CPU per full scan (ms) of each policy configuration, both workloads.
+plot() {	# results.md png
+	local csv
+	command -v gnuplot >/dev/null || { echo "no gnuplot: no plot"; return 0; }
+	csv=$(mktemp)
+	awk -F'|' '/^Workload /{ n++ } n <= 2 && /^\| [a-z]/ && $2 !~ /configuration/ {
+		gsub(/ /, "", $2); sub(/ ms/, "", $5); gsub(/ /, "", $5); v[$2, n] = $5
+		if (!seen[$2]++) order[++k] = $2 }
+		END { for (i = 1; i <= k; i++) print order[i], v[order[i], 1], v[order[i], 2] }' "$1" >"$csv"
+	gnuplot <<GP
+set terminal pngcairo size 900,420 font "sans,10" noenhanced
+set output "$2"
+set title "ksmd CPU per full scan in steady state (lower is better; make bench-policies)"
+set ylabel "ms of ksmd CPU per full scan (qemu TCG)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set xtics rotate by -30
+set key top right
+plot "$csv" using 2:xtic(1) title "structured", "" using 3 title "interleaved"
+GP
+	rm -f "$csv"
+	echo "plot: $2"
+}
+if [ "${1:-}" = --plot ]; then
+	plot "$2" "$3"
+	exit 0
+fi
+
 . tests/lib/host.sh
 . tests/lib/vm.sh
 require_ksm_ext
