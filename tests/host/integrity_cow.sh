@@ -26,7 +26,9 @@ cow=$(($(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat) - cow0))
 result=$(grep '^RESULT' "$out") || fail "no RESULT line (exit $rc): $(cat "$out")"
 log "$result"
 log "copy-on-write breaks of KSM pages during the run: $cow"
-[ "$cow" -gt 100 ] || fail "only $cow KSM copy-on-write breaks: the test did not exercise them"
+# The host sees tens of thousands; a qemu TCG guest, where ksmd merges a
+# page in ~150 us, about a hundred (92 once): twenty show the path ran.
+[ "$cow" -ge 20 ] || fail "only $cow KSM copy-on-write breaks: the test did not exercise them"
 [ "$(field corrupted "$result")" = 0 ] || fail "corrupted pages: $result"
 [ "$rc" -eq 0 ] || fail "workload exited $rc: $(cat "$out")"
 echo ok
