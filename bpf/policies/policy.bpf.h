@@ -26,6 +26,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 /* One callback of struct ksm_ext_ops, as in sched_ext's BPF_STRUCT_OPS. */
 #define KSM_EXT_OP(name, args...) SEC("struct_ops/" #name) BPF_PROG(name, ##args)
@@ -47,12 +48,24 @@
 		return bpf_map_lookup_elem(&stats, &zero);		\
 	}
 
-/* Add to one counter of this CPU's stats (ksmd is one thread). */
+/*
+ * Add to one counter of this CPU's stats.  The struct_ops callbacks all run
+ * in ksmd, one thread, so a plain add is enough there; programs that run in
+ * other tasks (scope's LSM program, which can be preempted) use
+ * STAT_ADD_ATOMIC.
+ */
 #define STAT_ADD(field, n)						\
 	do {								\
 		typeof(stats_cpu()) __s = stats_cpu();			\
 		if (__s)						\
 			__s->field += (n);				\
+	} while (0)
+
+#define STAT_ADD_ATOMIC(field, n)					\
+	do {								\
+		typeof(stats_cpu()) __s = stats_cpu();			\
+		if (__s)						\
+			__sync_fetch_and_add(&__s->field, (n));		\
 	} while (0)
 
 /*
@@ -62,5 +75,18 @@
  */
 extern __u32 bpf_ksm_mm_owner_tgid(struct mm_struct *mm) __ksym;
 extern __u64 bpf_ksm_mm_owner_cgroup_id(struct mm_struct *mm) __ksym;
+
+/*
+ * Which mm, as a number for per-mm state: x86's context id is unique for
+ * the life of the system (a counter, never reused, unlike the address of a
+ * freed mm_struct, which a new process may get); elsewhere the owner's
+ * tgid.  The verifier allows no arithmetic on the mm pointer itself.
+ */
+static __always_inline __u64 mm_id(struct mm_struct *mm)
+{
+	if (bpf_core_field_exists(mm->context.ctx_id))
+		return mm->context.ctx_id;
+	return bpf_ksm_mm_owner_tgid(mm);
+}
 
 #endif /* KSM_EXT_POLICY_BPF_H */

@@ -9,13 +9,17 @@
  * merge logic; pages they already had merged stay merged.  With both maps
  * empty nothing is in scope.
  *
- * Enrolment.  The sleepable LSM program on bprm_committed_creds makes every
+ * Enrolment.  While the policy is attached, the sleepable LSM program on bprm_committed_creds makes every
  * process that execs in scope mergeable (bpf_ksm_enroll_current(), as
  * prctl(PR_SET_MEMORY_MERGE) would), so "merge everything in cgroup X"
  * needs no madvise and no change to the application.  Processes already
  * running are enrolled with `ksm-loader enroll PID`.  `ksm-loader policy
- * load scope` attaches the LSM program with the policy; `bpftool
- * struct_ops register` attaches only the policy (no enrolment at exec).
+ * load scope` attaches the LSM program with the policy (it needs "bpf" in
+ * the kernel's active LSMs, /sys/kernel/security/lsm); `bpftool struct_ops
+ * register` attaches only the policy (no enrolment at exec).  A process
+ * enrolled stays mergeable after the policy is detached, as after prctl.
+ * Command names are chosen by the process itself: for isolation between
+ * tenants, scope by cgroup.
  *
  * Lists (set before attach with ksm-loader, or later with bpftool map
  * update): cgroup (u64 cgroup id; ksm-loader takes a path), comm (char[16]).
@@ -40,8 +44,11 @@ struct scope_stats {
 };
 KSM_EXT_STATS(struct scope_stats)
 
+/* Set while the policy is attached: enrol only then. */
+static bool attached;
+
 #define COMM_LEN 16
-/* cgroup levels looked at above a process's own cgroup */
+/* cgroup levels looked at above a process's own cgroup (deeper: missed) */
 #define MAX_DEPTH 16
 
 struct {
@@ -122,7 +129,8 @@ int BPF_PROG(scope_enroll, struct linux_binprm *bprm)
 {
 	char name[COMM_LEN] = {};
 
-	if (!enroll_at_exec)
+	/* The LSM link can outlive the policy (echo none > ext_policy). */
+	if (!enroll_at_exec || !attached)
 		return 0;
 	/* comm is the new program's name by now (begin_new_exec). */
 	bpf_get_current_comm(name, sizeof(name));
@@ -130,14 +138,27 @@ int BPF_PROG(scope_enroll, struct linux_binprm *bprm)
 	    !bpf_map_lookup_elem(&comm, name))
 		return 0;
 	if (bpf_ksm_enroll_current())
-		STAT_ADD(enroll_failed, 1);
+		STAT_ADD_ATOMIC(enroll_failed, 1);
 	else
-		STAT_ADD(enrolled, 1);
+		STAT_ADD_ATOMIC(enrolled, 1);
 	return 0;
+}
+
+s32 KSM_EXT_OP(scope_init)
+{
+	attached = true;
+	return 0;
+}
+
+void KSM_EXT_OP(scope_exit, const struct ksm_ext_exit_info *ei)
+{
+	attached = false;
 }
 
 SEC(".struct_ops.link")
 struct ksm_ext_ops scope = {
 	.scan_mm = (void *)scope_scan_mm,
+	.init = (void *)scope_init,
+	.exit = (void *)scope_exit,
 	.name = "scope",
 };

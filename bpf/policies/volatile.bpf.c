@@ -12,19 +12,21 @@
  * in every full scan again.  KSM pages are never skipped: ksmd does not
  * ask about them.
  *
- * State: a direct-mapped table of 65536 changing pages (2 MiB), tagged
+ * State: a direct-mapped table of 65536 changing pages (2.5 MiB), tagged
  * with (mm id, address, VMA start): a page that lost its slot to another is
- * simply scanned, so collisions cost merging time, never correctness.
+ * simply scanned, so collisions cost comparing work, never correctness.
  *
  * Cost of being wrong: a page that settles right after a change is
- * compared at most max_skip + 1 full scans later than without the policy.
+ * compared at most 2 * max_skip full scans later than without the policy
+ * (its last write can land after the visit that saw the previous one).
+ * After `echo 2 > run` renumbers full scans from 0, state whose skip would
+ * end further ahead than max_skip + 1 scans is taken as stale.
  *
  * Tunables: max_skip (full scans, 1..255, default 8).
  * Statistics (stats): pages_skipped, backoffs (a changed page given a
  * longer skip), settled (a backed-off page found unchanged and forgotten).
  */
 #include "policy.bpf.h"
-#include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -54,7 +56,7 @@ struct page_state {
 	__u64 address;
 	__u64 vm_start;
 	__u64 until;		/* skip while the full scan number is below this */
-	__u32 skip;		/* scans to skip after the next change */
+	__u32 skip;		/* scans to skip after the next change; 0: forgotten */
 };
 
 struct {
@@ -65,18 +67,6 @@ struct {
 } pages SEC(".maps");
 
 static __u64 cur_pass;
-
-/*
- * Which mm, as a number: x86's context id is unique for the life of the
- * system (a counter, never reused, unlike the mm's address); elsewhere the
- * owner's tgid.  The verifier allows no arithmetic on the mm pointer.
- */
-static __always_inline __u64 mm_id(struct mm_struct *mm)
-{
-	if (bpf_core_field_exists(mm->context.ctx_id))
-		return mm->context.ctx_id;
-	return bpf_ksm_mm_owner_tgid(mm);
-}
 
 /* The page's slot, or NULL; *mine: the slot holds this page's state. */
 static __always_inline struct page_state *slot(__u64 mm,
@@ -105,6 +95,9 @@ int KSM_EXT_OP(volatile_scan_page, struct mm_struct *mm, struct vm_area_struct *
 	st = slot(mm_id(mm), page, &mine);
 	if (!st || !mine || cur_pass >= st->until)
 		return KSM_EXT_SCAN;
+	/* Full scans were renumbered from 0 (run=2): the state is stale. */
+	if (st->until > cur_pass + 1 + max_skip)
+		return KSM_EXT_SCAN;
 	STAT_ADD(pages_skipped, 1);
 	return KSM_EXT_SKIP;
 }
@@ -121,14 +114,15 @@ void KSM_EXT_OP(volatile_page_done, struct mm_struct *mm,
 	if (!st)
 		return;
 	if (outcome != KSM_EXT_PAGE_CHANGED) {
-		if (mine) {
-			st->mm = 0;
+		if (mine && st->skip) {
+			st->skip = 0;
+			st->until = 0;
 			STAT_ADD(settled, 1);
 		}
 		return;
 	}
 	STAT_ADD(backoffs, 1);
-	if (!mine) {
+	if (!mine || !st->skip || st->until > cur_pass + 1 + max_skip) {
 		/* First change seen (or the slot's page is evicted). */
 		st->mm = mm_id(mm);
 		st->address = page->address;

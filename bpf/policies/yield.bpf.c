@@ -2,10 +2,10 @@
 /*
  * yield: stop comparing areas that never merge, back off exponentially.
  *
- * How it decides.  Per VMA (keyed by mm, vm_start, vm_end, as the kernel
- * documents for per-area state), it notes in each full scan whether any
+ * How it decides.  Per VMA (keyed by mm id, vm_start, vm_end, as the kernel
+ * documents for per-area state; mm_id() in policy.bpf.h), it notes in each full scan whether any
  * page of the area merged (page_done: MERGED, PAIRED or ZERO) or changed
- * (CHANGED, on a page ksmd had seen before).  An area scanned in
+ * (CHANGED: new content, or a page seen for the first time).  An area scanned in
  * idle_scans consecutive full scans without a merge is then compared only
  * in the full scans whose sequence number is a multiple of its interval:
  * 2 at first, doubling after every further full scan of it without a merge,
@@ -21,9 +21,13 @@
  * vma->vm_lock_seq (CONFIG_PER_VMA_LOCK) makes its state start afresh.
  *
  * Bound: content written into a backed-off area that is identical to a
- * merged page (or to a page of an area being compared) is merged by the end
- * of the (max_backoff + 2)-th full scan that starts after the write: the
- * probe sees it changed, the follow-up merges it.  With the defaults, 10.
+ * merged page is merged by the end of the (max_backoff + 2)-th full scan
+ * that starts after the write: the probe sees it changed, the follow-up
+ * merges it.  With the defaults, 10.  This holds with smart_scan=0; with
+ * smart_scan=1 (the kernel's default) smart_scan's own skipping of pages it
+ * found unchanged many times applies on top, on the visits yield allows,
+ * and can stretch the wait up to about 9 times.  A PAIRED merge credits the
+ * area of the page that was compared second only.
  *
  * What it saves.  A skipped area's non-KSM pages are not checksummed,
  * searched or inserted into the unstable tree.  ksmd still walks them
@@ -37,7 +41,6 @@
  * merged and went back to every scan), followups.
  */
 #include "policy.bpf.h"
-#include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -118,7 +121,7 @@ static void close_pass(struct vma_state *st)
 int KSM_EXT_OP(yield_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vma_key key = {
-		.mm = (__u64)mm, .start = vma->vm_start, .end = vma->vm_end,
+		.mm = mm_id(mm), .start = vma->vm_start, .end = vma->vm_end,
 	};
 	struct vma_state *st, fresh = { .pass = cur_pass, .interval = 1, .scanned = 1 };
 	bool scan;
@@ -126,8 +129,11 @@ int KSM_EXT_OP(yield_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
 	if (bpf_core_field_exists(vma->vm_lock_seq))
 		fresh.lock_seq = vma->vm_lock_seq;
 	st = bpf_map_lookup_elem(&vmas, &key);
-	/* Same addresses, but created or changed since: a new area. */
-	if (st && st->lock_seq != fresh.lock_seq)
+	/*
+	 * Same addresses, but created or changed since: a new area.  A pass
+	 * number behind ours: full scans were renumbered (run=2): start over.
+	 */
+	if (st && (st->lock_seq != fresh.lock_seq || st->pass > cur_pass))
 		st = NULL;
 	if (!st) {
 		bpf_map_update_elem(&vmas, &key, &fresh, BPF_ANY);
@@ -163,9 +169,10 @@ void KSM_EXT_OP(yield_page_done, struct mm_struct *mm,
 	/* Most pages change nothing here: no map lookup for them. */
 	merged = outcome == KSM_EXT_PAGE_MERGED || outcome == KSM_EXT_PAGE_PAIRED ||
 		 outcome == KSM_EXT_PAGE_ZERO;
-	if (!merged && !(outcome == KSM_EXT_PAGE_CHANGED && page->visited))
+	/* A first visit is "changed" too: new content to compare next time. */
+	if (!merged && outcome != KSM_EXT_PAGE_CHANGED)
 		return;
-	key.mm = (__u64)mm;
+	key.mm = mm_id(mm);
 	key.start = page->vm_start;
 	key.end = page->vm_end;
 	st = bpf_map_lookup_elem(&vmas, &key);

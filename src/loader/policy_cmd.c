@@ -10,11 +10,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -481,6 +483,26 @@ static int attach_and_pin(struct pol_obj *p, const struct list_add *adds, int na
 	return 0;
 }
 
+/*
+ * One load or unload at a time: "is anything attached?", dropping stale
+ * pins and pinning ours must be one step, or a second loader could unpin
+ * (and so detach) the policy a first one just attached.  Held until exit.
+ */
+#define POLICY_LOCK "/run/ksm-loader-policy.lock"
+
+static int policy_lock(void)
+{
+	int fd = open(POLICY_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		fprintf(stderr, "ksm-loader: cannot lock %s: %s\n", POLICY_LOCK, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int cmd_policy_load(const struct loader_opts *o, const char *arg)
 {
 	char path[PATH_MAX], cur[64];
@@ -511,7 +533,7 @@ int cmd_policy_load(const struct loader_opts *o, const char *arg)
 		ret = err;
 		goto out;
 	}
-	if (require_root() || no_ksm_ext())
+	if (require_root() || no_ksm_ext() || policy_lock() < 0)
 		goto out;
 	read_ext_policy(cur, sizeof(cur));
 	if (cur[0] && strcmp(cur, "none")) {
@@ -926,7 +948,7 @@ int cmd_policy_unload(const struct loader_opts *o)
 	bool pinned;
 	int att, err, i;
 
-	if (require_root() || no_ksm_ext())
+	if (require_root() || no_ksm_ext() || policy_lock() < 0)
 		return EXIT_FAIL;
 	read_ext_policy(before, sizeof(before));
 	att = pinned_link_attached();
