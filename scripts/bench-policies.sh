@@ -73,16 +73,6 @@ PAGES=${PAGES:-1000} SLEEP=${SLEEP:-20}
 SETTLE=${SETTLE:-16} STEADY_SCANS=${STEADY_SCANS:-16} ROUNDS=${ROUNDS:-2} REACTS=${REACTS:-3}
 TIMEOUT=${TIMEOUT:-300} SETTLE_S=${SETTLE_S:-10} STEADY_S=${STEADY_S:-20}
 
-PD_PID=
-stop_policyd() {
-	[ -n "$PD_PID" ] || return 0
-	kill -TERM "$PD_PID"
-	wait "$PD_PID"
-	_pids=("${_pids[@]/#$PD_PID}")
-	PD_PID=
-}
-at_exit stop_policyd
-
 # A configuration: smart0/smart1 (no policy), a policy name (smart_scan=1)
 # or NAME-smart0, optionally with tunables: "yield,max_backoff=32".  The
 # policies load as an operator would: ksm-loader policy load.

@@ -59,16 +59,6 @@ echo "config,t_s,pages_sharing,ksmd_cpu_s,pages_scanned" >"$SERIES"
 . tests/lib/bench.sh
 REACT_ARGS=(--seed 7 -r 1000)
 
-PD_PID=
-stop_policyd() {
-	[ -n "$PD_PID" ] || return 0
-	kill -TERM "$PD_PID"
-	wait "$PD_PID"
-	_pids=("${_pids[@]/#$PD_PID}")
-	PD_PID=
-}
-at_exit stop_policyd
-
 configure() {	# name
 	case $1 in
 	defaults) ;;	# 100 pages every 20 ms

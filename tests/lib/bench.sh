@@ -50,5 +50,17 @@ react_once() {
 	REACT_T=$t
 }
 
+# The ksm-policyd a configuration started (PD_PID), stopped at its end
+# and at exit.
+PD_PID=
+stop_policyd() {
+	[ -n "$PD_PID" ] || return 0
+	kill -TERM "$PD_PID"
+	wait "$PD_PID"
+	_pids=("${_pids[@]/#$PD_PID}")
+	PD_PID=
+}
+at_exit stop_policyd
+
 # median V...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
