@@ -73,7 +73,8 @@ run_scripts() {	# dir tier
 # The VM suite prints the same PASS/SKIP/FAIL lines; count them as vm/...
 run_vm() {
 	local log=$LOGS/vm.log rc line before=$fail
-	./vmtest.sh -- tests/vm/run.sh >"$log" 2>&1
+	# The suite takes about 20 minutes under TCG; 40 leaves room on a slow host.
+	./vmtest.sh -t 2400 -- tests/vm/run.sh >"$log" 2>&1
 	rc=$?
 	while IFS= read -r line; do
 		line=${line%$'\r'}
