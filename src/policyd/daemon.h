@@ -68,7 +68,7 @@ struct knobs {
 	const char *state_path;
 	int state_fd;			/* locked; -1 in dry-run */
 	bool dry_run;
-	struct policyd_knobs ks;
+	struct policyd_state_file ks;
 };
 
 /*

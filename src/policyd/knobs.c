@@ -46,7 +46,7 @@ static int save_state(struct knobs *k)
 
 	if (k->state_fd < 0)
 		return 0;
-	n = policyd_knobs_format(&k->ks, buf, sizeof(buf));
+	n = policyd_state_file_format(&k->ks, buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	if (pwrite(k->state_fd, buf, n, 0) != n || ftruncate(k->state_fd, n))
@@ -55,7 +55,7 @@ static int save_state(struct knobs *k)
 }
 
 /* Undo @ks (a state file's knobs) on @dir; logs each knob it touches. */
-static int restore(const char *dir, const struct policyd_knobs *ks)
+static int restore(const char *dir, const struct policyd_state_file *ks)
 {
 	char now[POLICYD_NR_KNOBS][POLICYD_KNOB_VAL];
 	enum policyd_restore act[POLICYD_NR_KNOBS];
@@ -101,7 +101,7 @@ static int restore(const char *dir, const struct policyd_knobs *ks)
 /* A predecessor's file, unlocked: it was killed.  Undo its writes. */
 static int recover(struct knobs *k)
 {
-	struct policyd_knobs old;
+	struct policyd_state_file old;
 	char buf[1024];
 	ssize_t n;
 
@@ -111,7 +111,7 @@ static int recover(struct knobs *k)
 	if (n == 0)
 		return 0;
 	buf[n] = '\0';
-	if (policyd_knobs_parse(buf, &old)) {
+	if (policyd_state_file_parse(buf, &old)) {
 		plog("%s is not a ksm-policyd state file: refusing to overwrite it",
 		     k->state_path);
 		return -EINVAL;

@@ -169,7 +169,8 @@ enum policyd_knob {
 };
 #define POLICYD_KNOB_VAL 32
 
-struct policyd_knobs {
+/* The state file's content (state_file.c formats and parses it). */
+struct policyd_state_file {
 	int pid;
 	struct {
 		bool saved;
@@ -182,9 +183,10 @@ struct policyd_knobs {
 extern const char *const policyd_knob_names[POLICYD_NR_KNOBS];
 
 /* Pure: the state file's text; length or -ENOSPC. */
-int policyd_knobs_format(const struct policyd_knobs *ks, char *buf, size_t len);
+int policyd_state_file_format(const struct policyd_state_file *ks, char *buf,
+			      size_t len);
 /* Pure: parse it back; 0 or -EINVAL (an incomplete file is -EINVAL). */
-int policyd_knobs_parse(const char *text, struct policyd_knobs *ks);
+int policyd_state_file_parse(const char *text, struct policyd_state_file *ks);
 
 enum policyd_restore {
 	POLICYD_RESTORE_NOTHING,	/* already the original value */

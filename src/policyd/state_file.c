@@ -28,7 +28,8 @@ const char *const policyd_knob_names[POLICYD_NR_KNOBS] = {
 	[POLICYD_KNOB_PAGES] = "pages_to_scan",
 };
 
-int policyd_knobs_format(const struct policyd_knobs *ks, char *buf, size_t len)
+int policyd_state_file_format(const struct policyd_state_file *ks, char *buf,
+			      size_t len)
 {
 	size_t n = 0;
 	int i, r;
@@ -66,7 +67,7 @@ static int knob_index(const char *name)
 	return -1;
 }
 
-int policyd_knobs_parse(const char *text, struct policyd_knobs *ks)
+int policyd_state_file_parse(const char *text, struct policyd_state_file *ks)
 {
 	char line[256], name[64], orig[64], last[64], prev[64];
 	const char *p = text;
