@@ -101,6 +101,24 @@ enum policyd_phase {
 	POLICYD_HOLD,		/* someone else writes the knobs */
 };
 
+/*
+ * A cost sample being pooled until ksmd used POLICYD_COST_WINDOW_NS of CPU
+ * (docs/policyd.md, "Cost and the CPU budget").
+ */
+struct policyd_cost_window {
+	uint64_t cpu_ns, pages, wall_ns;	/* ksmd's CPU, pages, wall time */
+	/* Sum of knob rate * time off the CPU: the pages the knobs allowed
+	 * while ksmd slept.  Short when knobs_unknown. */
+	double allowed_pages;
+	bool knobs_unknown;		/* a tick did not know the knobs */
+	double start_rate;		/* the rate when the window opened */
+};
+
+/* A yield sample being pooled until sample_pages or a full scan. */
+struct policyd_yield_window {
+	uint64_t pages, merges;
+};
+
 struct policyd_state {
 	double rate;			/* commanded pages per second of sleep */
 	double yield_ewma;		/* merges per 1000 pages */
@@ -110,22 +128,17 @@ struct policyd_state {
 	enum policyd_phase phase;
 	bool pressure;
 	bool yield_seeded, cpu_seeded;	/* EWMAs start at the first sample */
-	bool fresh;			/* boost over: next sample replaces yield */
+	/* A boost just ended: the next yield sample replaces the estimate
+	 * and counts like a full scan ("the first look after the boost"). */
+	bool first_look_pending;
 	uint64_t now_ns;		/* sum of observed wall time */
 	uint64_t last_change_ns;
 	uint64_t last_backoff_ns;
 	uint64_t boost_scans_left;
 	uint64_t hold_until_ns;
-	unsigned int foreign_count;
-	/* Cost sample accumulating until ksmd used POLICYD_COST_WINDOW_NS:
-	 * CPU, pages, wall time, and pages the knobs allowed while not on a
-	 * CPU (0 with win_blind: a tick without the knobs). */
-	uint64_t win_cpu_ns, win_pages, win_wall_ns;
-	double win_nominal;
-	double win_rate;		/* the rate it started at */
-	bool win_blind;
-	/* Yield sample accumulating until sample_pages or a full scan. */
-	uint64_t acc_pages, acc_merges;
+	unsigned int foreign_count;	/* foreign writes, each doubles the hold */
+	struct policyd_cost_window cost_win;
+	struct policyd_yield_window yield_win;
 	uint64_t pages_to_scan, sleep_ms;	/* last output */
 };
 
