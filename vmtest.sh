@@ -24,6 +24,11 @@ The kernel is built once per (series, fragment, source) into
 $KSM_EXT_CACHE/kernel-<hash>/ (default ~/.cache/ksm-ext) and reused.
 KSM_EXT_KERNEL=DIR boots DIR/bzImage instead (DIR/obj, DIR/src: a kernel
 you build yourself, e.g. scripts/kernel-tree.sh build while developing).
+KSM_EXT_SRC=DIR builds from DIR, an extracted linux-source tree such as
+another cache's, instead of extracting one (scripts/kernel-src.sh).
+A build step that fails (a patch that does not apply, a fragment option
+that olddefconfig dropped, the compiler) stops it with one line naming
+the step and the tail of the build log.
 Each run keeps its console log in build/vmtest/console.log.  A kernel
 splat on the console (BUG:, WARNING:, Oops, lockdep, RCU stall, soft
 lockup, hung task, panic) fails the run even if CMD succeeded.
@@ -61,52 +66,70 @@ fragment=$series_dir/ksm-ext.config
 
 patches() {	# the series, in order, as absolute paths
 	[ -f "$series_dir/series" ] || return 0
-	grep -v -e '^#' -e '^[[:space:]]*$' "$series_dir/series" | sed "s|^|$series_dir/|"
+	grep -v -e '^#' -e '^[[:space:]]*$' "$series_dir/series" | sed "s|^|$series_dir/|" || true
 }
 
-build_kernel() {
-	local src key dir p log
+# One step of the kernel build, its output appended to the build log.  A
+# failure stops the build with one line naming the step, then the log's
+# tail.  Each step checks itself, not errexit: errexit is off in a
+# function called as `f || ...` and a pipeline's `exit` leaves only its
+# subshell, which is how a broken patch once let the build go on.
+build_fail() {
+	echo "vmtest.sh: kernel build failed: $1 (log: $build_log)" >&2
+	tail -n 30 "$build_log" >&2
+	exit 1
+}
+build_step() {	# what cmd [arg]...
+	echo "== $1" >>"$build_log"
+	"${@:2}" >>"$build_log" 2>&1 || build_fail "$1"
+}
+
+build_kernel() {	# sets kdir
+	local src key dir p opt series
 	src=$("$here/scripts/kernel-src.sh")
+	mapfile -t series < <(patches)
+	for p in ${series[@]+"${series[@]}"}; do
+		[ -f "$p" ] || { echo "vmtest.sh: kernel-patch/series lists $(basename "$p"), which does not exist" >&2; exit 1; }
+	done
 	# The recipe below is part of the key: change it and kernels rebuild.
-	key=$( (basename "$src"; sed -n '/^build_kernel()/,/^}/p' "$0";
-		cat "$fragment"; patches | while read -r p; do cat "$p"; done) |
-		sha256sum | cut -c1-16)
+	key=$( (basename "$src"; sed -n '/^build_kernel()/,/^}/p' "$0"; cat "$fragment"
+		[ ${#series[@]} -eq 0 ] || cat "${series[@]}") | sha256sum | cut -c1-16)
 	dir=$cache/kernel-$key
 	if [ -f "$dir/bzImage" ]; then
-		echo "$dir"
+		kdir=$dir
 		return
 	fi
-	log=$dir/build.log
+	build_log=$dir/build.log
 	mkdir -p "$dir"
-	echo "vmtest.sh: building kernel $key (log: $log)" >&2
-	{
-		rm -rf "$dir/src"
-		# Hard links share the pristine tree; patch(1) replaces the
-		# files it changes, so the pristine copy stays intact.
-		cp -al "$src" "$dir/src"
-		patches | while read -r p; do
-			echo "applying $(basename "$p")"
-			patch -d "$dir/src" -p1 -s --no-backup-if-mismatch <"$p"
-		done
-		make -C "$dir/src" -s O="$dir/obj" tinyconfig
+	: >"$build_log"
+	echo "vmtest.sh: building kernel $key (log: $build_log)" >&2
+	rm -rf "$dir/src"
+	# Hard links share the pristine tree; patch(1) replaces the files it
+	# changes, so the pristine copy stays intact.
+	build_step "copying $src" cp -al "$src" "$dir/src"
+	for p in ${series[@]+"${series[@]}"}; do
+		# --forward --batch: a hunk that does not apply fails, patch
+		# never asks (whether it is reversed, which file to patch).
+		build_step "applying $(basename "$p")" patch -d "$dir/src" -p1 -s \
+			--forward --batch --no-backup-if-mismatch -i "$p"
+	done
+	build_step "make tinyconfig" make -C "$dir/src" -s O="$dir/obj" tinyconfig
+	build_step "merging $(basename "$fragment")" \
 		"$dir/src/scripts/kconfig/merge_config.sh" -m -O "$dir/obj" \
-			"$dir/obj/.config" "$fragment"
-		make -C "$dir/src" -s O="$dir/obj" olddefconfig
-		grep '^CONFIG_' "$fragment" | while read -r opt; do
-			grep -qxF "$opt" "$dir/obj/.config" ||
-				{ echo "config option did not stick: $opt"; exit 1; }
-		done
-		make -C "$dir/src" -s -j"$(nproc)" O="$dir/obj" bzImage
-		cp "$dir/obj/arch/x86/boot/bzImage" "$dir/bzImage.tmp"
-	} >"$log" 2>&1 || {
-		echo "vmtest.sh: kernel build failed; last lines of $log:" >&2
-		tail -n 30 "$log" >&2
-		exit 1
-	}
+		"$dir/obj/.config" "$fragment"
+	build_step "make olddefconfig" make -C "$dir/src" -s O="$dir/obj" olddefconfig
+	# olddefconfig drops an option whose dependencies are not met: every
+	# one of the fragment must be there as written.
+	while read -r opt; do
+		grep -qxF "$opt" "$dir/obj/.config" ||
+			build_fail "config option did not stick: $opt ($(basename "$fragment"))"
+	done < <(grep '^CONFIG_' "$fragment")
+	build_step "make bzImage" make -C "$dir/src" -s -j"$(nproc)" O="$dir/obj" bzImage
+	build_step "copying bzImage" cp "$dir/obj/arch/x86/boot/bzImage" "$dir/bzImage.tmp"
 	mv "$dir/bzImage.tmp" "$dir/bzImage"
 	# Keep the three newest builds.
-	ls -1dt "$cache"/kernel-* 2>/dev/null | tail -n +4 | xargs -r rm -rf
-	echo "$dir"
+	ls -1dt "$cache"/kernel-* | tail -n +4 | xargs -r rm -rf
+	kdir=$dir
 }
 
 if [ -n "${KSM_EXT_KERNEL:-}" ]; then
@@ -114,7 +137,7 @@ if [ -n "${KSM_EXT_KERNEL:-}" ]; then
 		{ echo "vmtest.sh: no bzImage in KSM_EXT_KERNEL=$KSM_EXT_KERNEL" >&2; exit 2; }
 	kdir=$(cd "$KSM_EXT_KERNEL" && pwd)
 else
-	kdir=$(build_kernel)
+	build_kernel
 fi
 if [ -n "$build_only" ]; then
 	echo "$kdir"
@@ -166,7 +189,7 @@ fi
 splat='^\[ *[0-9]+\.[0-9]+\] .*(BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG at|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|rcu_.* detected stalls|rcu: INFO:|soft lockup|hung_task|blocked for more than|UBSAN:|DEBUG_LOCKS_WARN_ON)'
 if grep -Eq "$splat" "$console"; then
 	echo "vmtest.sh: kernel splat on the guest console ($console):" >&2
-	grep -En -A3 "$splat" "$console" | head -n 40 >&2
+	grep -En -A3 "$splat" "$console" | head -n 40 >&2 || true	# grep's SIGPIPE
 	exit 1
 fi
 if [ ! -f "$run/share/exit" ]; then
