@@ -4,8 +4,10 @@
 # the VM (make bench-hooks).  smart_scan is off so every pass does the same
 # work on a workload that has fully merged and no longer changes; the two
 # modes alternate (A B B A ...) so drift hits both alike.
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tests' harness (tests/lib/): workloads, policies, skip/fail, and
+# the KSM knobs restored at exit.
 . tests/lib/host.sh
 . tests/lib/vm.sh
 require_ksm_ext

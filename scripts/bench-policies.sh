@@ -28,7 +28,7 @@
 # Prints markdown tables; the Makefile keeps them in build/bench-policies/.
 # `scripts/bench-policies.sh --plot RESULTS.md PNG` draws ksmd CPU per full
 # scan per configuration from the tables (on the host, with gnuplot).
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # CPU per full scan (ms) of each policy configuration, both workloads.
@@ -60,10 +60,12 @@ if [ "${1:-}" = --plot ]; then
 	exit 0
 fi
 
+# The tests' harness (tests/lib/): workloads, policies, skip/fail, and
+# the KSM knobs restored at exit.
 . tests/lib/host.sh
 . tests/lib/vm.sh
 require_ksm_ext
-. tests/lib/bench.sh
+. scripts/lib/bench.sh
 
 WORKLOADS=${WORKLOADS:-"structured interleaved"}
 CONFIGS=${CONFIGS-"smart0 smart1 yield yield,max_backoff=32 yield-smart0 volatile scope"}

@@ -15,7 +15,7 @@
 # `scripts/bench-policyd.sh --plot` redraws the plot from series.csv.
 # Environment: CONFIGS (default all five), MIB (256), PROCS (4),
 # TIMEOUT (s per phase, 400), STEADY (s, 30), REACTS (3).
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${BUILD:-build}/bench-policyd
 SERIES=$OUT/series.csv
@@ -47,6 +47,8 @@ if [ "${1:-}" = --plot ]; then
 	exit 0
 fi
 
+# The tests' harness (tests/lib/): workloads, policies, skip/fail, and
+# the KSM knobs restored at exit.
 . tests/lib/host.sh
 require_root_ksm
 [ -w $KSM/advisor_mode ] || skip "no KSM advisor (Linux >= 6.9 needed for the advisor configuration)"
@@ -56,7 +58,7 @@ MIB=${MIB:-256} PROCS=${PROCS:-4} TIMEOUT=${TIMEOUT:-400} STEADY=${STEADY:-30}
 REACTS=${REACTS:-3}
 mkdir -p "$OUT"
 echo "config,t_s,pages_sharing,ksmd_cpu_s,pages_scanned" >"$SERIES"
-. tests/lib/bench.sh
+. scripts/lib/bench.sh
 REACT_ARGS=(--seed 7 -r 1000)
 
 configure() {	# name

@@ -3,8 +3,10 @@
 # two workloads, a policy (skip_tgid) attached with bpftool that tells
 # ksmd to leave workload A alone, and pages merging only where the policy
 # allows; then the policy is detached and A merges too.
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tests' harness (tests/lib/): workloads, policies, skip/fail, and
+# the KSM knobs restored at exit.
 . tests/lib/host.sh
 . tests/lib/vm.sh
 require_ksm_ext

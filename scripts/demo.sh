@@ -4,11 +4,11 @@
 # while pages merge, then backs off), then a summary of pages saved against
 # the workload's theoretical maximum and ksm-policyd's decisions.  Every KSM
 # knob it changes is restored on exit (POLICYD=0: static knobs instead).
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/ksm-knobs.sh
 BUILD=${BUILD:-build}
 BIN=$BUILD/bin
-KSM=/sys/kernel/mm/ksm
 PROCS=${PROCS:-4} MIB=${MIB:-64}
 PAGES_TO_SCAN=${PAGES_TO_SCAN:-1000} SLEEP_MS=${SLEEP_MS:-20} POLICYD=${POLICYD:-1}
 
@@ -16,19 +16,18 @@ die() { echo "demo: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (it changes /sys/kernel/mm/ksm and loads BPF)"
 [ -w $KSM/run ] || die "this kernel has no KSM ($KSM)"
 
-saved=$(mktemp) out=$(mktemp) pdlog=$(mktemp) pdstate=$(mktemp -u)
-for k in pages_to_scan sleep_millisecs advisor_mode run; do
-	v=$(cat $KSM/$k 2>/dev/null) || continue
-	case $v in *"["*) v=$(sed -n 's/.*\[\(.*\)\].*/\1/p' <<<"$v") ;; esac
-	echo "$k $v" >>"$saved"
-done
+out=$(mktemp) pdlog=$(mktemp) pdstate=$(mktemp -u)
+ksm_save
 wpid= own_stats= pdpid=
+# Every step runs, whatever fails before it (errexit off): the knobs must
+# come back.
 cleanup() {
+	set +e
 	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null && wait "$wpid" 2>/dev/null
 	[ -n "$pdpid" ] && kill "$pdpid" 2>/dev/null && wait "$pdpid" 2>/dev/null
 	[ -n "$own_stats" ] && "$BIN/ksm-loader" stats stop
-	while read -r k v; do echo "$v" >$KSM/$k; done <"$saved"
-	rm -f "$saved" "$out" "$pdlog" "$pdstate"
+	ksm_restore
+	rm -f "$out" "$pdlog" "$pdstate"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -43,30 +42,21 @@ else
 	stats=
 fi
 
-[ -w $KSM/advisor_mode ] && echo none >$KSM/advisor_mode
-# KSM updates its counters for exited processes only when ksmd visits them
-# again: let it, so the baseline below does not move under the demo.
-echo 5000 >$KSM/pages_to_scan
-echo 10 >$KSM/sleep_millisecs
-echo 1 >$KSM/run
-fs0=$(cat $KSM/full_scans)
-for _ in $(seq 50); do
-	[ $(($(cat $KSM/full_scans) - fs0)) -ge 2 ] && break
-	[ "$(cat $KSM/pages_sharing)" -eq 0 ] && break
-	sleep 0.1
-done
+[ -w $KSM/advisor_mode ] && ksm_set advisor_mode none
+# So the baseline below does not move under the demo.
+ksm_settle
 if [ "$POLICYD" = 1 ]; then
 	# Start from the stock defaults; ksm-policyd takes it from there.
-	echo 100 >$KSM/pages_to_scan
-	echo 20 >$KSM/sleep_millisecs
+	ksm_set pages_to_scan 100
+	ksm_set sleep_millisecs 20
 	"$BIN/ksm-policyd" -c etc/ksm-policyd.conf --state-file "$pdstate" 2>"$pdlog" &
 	pdpid=$!
 	for _ in $(seq 100); do grep -q started "$pdlog" && break; sleep 0.1; done
 	grep -q started "$pdlog" || die "ksm-policyd did not start: $(cat "$pdlog")"
 	sed 's/^[0-9:.]* //' "$pdlog" | grep -E 'inputs|started'
 else
-	echo "$PAGES_TO_SCAN" >$KSM/pages_to_scan
-	echo "$SLEEP_MS" >$KSM/sleep_millisecs
+	ksm_set pages_to_scan "$PAGES_TO_SCAN"
+	ksm_set sleep_millisecs "$SLEEP_MS"
 fi
 base_sharing=$(cat $KSM/pages_sharing)
 ksmd=$(pgrep -x ksmd | head -1)
@@ -82,7 +72,7 @@ fi
 wpid=$!
 for _ in $(seq 300); do grep -q '^READY' "$out" && break; sleep 0.1; done
 grep -q '^READY' "$out" || die "workload did not start: $(cat "$out")"
-layout=$(grep '^LAYOUT' "$out")
+layout=$(grep '^LAYOUT' "$out") || die "no LAYOUT line: $(cat "$out")"
 expect=$(sed -n 's/.* expected_pages_sharing=\([0-9]*\).*/\1/p' <<<"$layout")
 echo "demo: $layout"
 echo
@@ -94,8 +84,9 @@ for i in $(seq 120); do
 	now=$(date +%s.%N) c=$(cpu_ticks)
 	sharing=$(($(cat $KSM/pages_sharing) - base_sharing))
 	merges=-
-	[ -n "$stats" ] && merges=$("$BIN/ksm-loader" --json stats show |
-		jq '.counters.merge_pair + .counters.merge_stable + .counters.merge_zero')
+	# A failed reading shows as "-"; the demo goes on.
+	[ -n "$stats" ] && { merges=$("$BIN/ksm-loader" --json stats show |
+		jq '.counters.merge_pair + .counters.merge_stable + .counters.merge_zero') || merges=-; }
 	awk -v t="$(echo "$now - $t0" | bc)" -v s="$sharing" -v e="$expect" \
 	    -v fs="$(cat $KSM/full_scans)" -v dc=$((c - prev_c)) -v dt="$(echo "$now - $prev_t" | bc)" \
 	    -v hz="$hz" -v m="$merges" -v k="$(cat $KSM/pages_to_scan)/$(cat $KSM/sleep_millisecs)ms" 'BEGIN {
@@ -127,14 +118,20 @@ done
 [ "$after" -ge 0 ] || elapsed=$(echo "$(date +%s.%N) - $t0" | bc)
 c_end=$(cpu_ticks)
 if [ -n "$pdpid" ]; then
-	kill -TERM "$pdpid"; wait "$pdpid"; pdpid=
+	kill -TERM "$pdpid"
+	wait "$pdpid" || die "ksm-policyd exited $? on SIGTERM: $(tail -n 3 "$pdlog")"
+	pdpid=
 	echo
 	echo "== ksm-policyd's decisions (one line per change, with the reason) =="
-	sed 's/^[0-9:.]* ksm-policyd: //' "$pdlog" | grep -E -- '->|stopped' | head -30
+	# The first 30; awk reads to the end, so nothing dies of SIGPIPE.
+	sed 's/^[0-9:.]* ksm-policyd: //' "$pdlog" | awk '/->|stopped/ && ++n <= 30'
 	echo "knobs now:     pages_to_scan=$(cat $KSM/pages_to_scan) sleep_millisecs=$(cat $KSM/sleep_millisecs) (as before ksm-policyd)"
 fi
-kill -TERM "$wpid"; wait "$wpid"; wpid=
-result=$(grep '^RESULT' "$out")
+wrc=0
+kill -TERM "$wpid"
+wait "$wpid" || wrc=$?
+wpid=
+result=$(grep '^RESULT' "$out") || die "ksm-workload exited $wrc with no RESULT line: $(tail -n 3 "$out")"
 echo
 if [ -n "$stats" ]; then
 	echo "== ksm-loader stats show (last 4 full scans) =="
@@ -147,3 +144,4 @@ awk -v s="$peak" -v e="$expect" -v t="$elapsed" -v c=$((c_end - c0)) -v hz="$hz"
 	printf "time:          %.1f s to there; ksmd CPU %.2f s over the whole run\n", t, c / hz }'
 echo "integrity:     $result"
 grep -q ' corrupted=0 ' <<<"$result " || die "the workload found corrupted pages"
+[ "$wrc" -eq 0 ] || die "ksm-workload exited $wrc"

@@ -1,16 +1,16 @@
-# Helpers for the host and VM test scripts (sourced).  A test runs on the
-# real KSM of the running kernel; it skips (exit 77, reason on the last
-# line) when it cannot, and restores every /sys/kernel/mm/ksm value it
-# changed, even on failure.
-set -u
-KSM=/sys/kernel/mm/ksm
+# Helpers for the host and VM test scripts, and the benchmarks (sourced
+# after the script's set -euo pipefail).  A test runs on the real KSM of
+# the running kernel; it skips (exit 77, reason on the last line) when it
+# cannot, and restores every /sys/kernel/mm/ksm value it changed, even on
+# failure.  The knob helpers (ksm_get, ksm_set, ksm_save, ksm_restore,
+# ksm_settle, ksm_state) are scripts/lib/ksm-knobs.sh's.
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/ksm-knobs.sh"
 BUILD=${BUILD:-build}
 BIN=$BUILD/bin
 BPFTOOL=$BUILD/toolchain/sbin/bpftool
 # Our own pin directory, so an operator's running stats are left alone.
 PIN=/sys/fs/bpf/ksm_ext/test-$$
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ksm-ext-test.XXXXXX")
-_saved=$TMP/ksm-saved
 _pids=()
 
 skip() { echo "$*"; exit 77; }
@@ -21,40 +21,16 @@ require_root_ksm() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	[ -w $KSM/run ] || skip "no KSM on this kernel ($KSM/run missing)"
 	[ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF (/sys/kernel/btf/vmlinux)"
-	"$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
-		grep -q "'btf_trace_ksm_start_scan'" ||
-		skip "kernel has no KSM tracepoints (Linux >= 6.7 needed)"
+	ksm_tracepoints || skip "kernel has no KSM tracepoints (Linux >= 6.7 needed)"
 }
 
-# Knobs a test may change; run is restored last so ksmd resumes (or stays
-# stopped) only once everything else is back.
-_knobs="pages_to_scan sleep_millisecs smart_scan use_zero_pages max_page_sharing
-	merge_across_nodes stable_node_chains_prune_millisecs advisor_mode
-	advisor_max_cpu advisor_target_scan_time advisor_min_pages_to_scan
-	advisor_max_pages_to_scan"
-
-ksm_save() {
-	local k v
-	: >"$_saved"
-	for k in $_knobs run; do
-		[ -r $KSM/$k ] || continue
-		v=$(cat $KSM/$k)
-		# advisor_mode reads "[none] scan-time": save the selected word.
-		case $v in *"["*) v=$(sed -n 's/.*\[\(.*\)\].*/\1/p' <<<"$v") ;; esac
-		echo "$k $v" >>"$_saved"
-	done
-}
-
-ksm_restore() {
-	local k v now
-	[ -s "$_saved" ] || return 0
-	while read -r k v; do
-		now=$(cat $KSM/$k)
-		case $now in *"["*) now=$(sed -n 's/.*\[\(.*\)\].*/\1/p' <<<"$now") ;; esac
-		# Only what changed: some knobs refuse writes while pages are merged.
-		[ "$now" = "$v" ] && continue
-		echo "$v" >$KSM/$k 2>/dev/null || echo "warning: could not restore $k=$v" >&2
-	done <"$_saved"
+# Whether the running kernel has KSM's tracepoints (the BPF stats need
+# them).  grep -q stops at the first match: fed by a process substitution,
+# not a pipe, so bpftool's SIGPIPE cannot fail the check under pipefail.
+ksm_tracepoints() {
+	[ -r /sys/kernel/btf/vmlinux ] &&
+		grep -q "'btf_trace_ksm_start_scan'" \
+			< <("$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux 2>/dev/null)
 }
 
 # Save every knob, then the settings the expected figures assume: zero
@@ -66,46 +42,33 @@ ksm_prepare() {
 	return 0
 }
 
-ksm_set() {	# knob value
-	echo "$2" >$KSM/$1 || fail "cannot set $1=$2"
-}
-
-ksm_get() { cat $KSM/$1; }
-
-# Let ksmd drop what exited processes left behind.  KSM updates
-# pages_shared/pages_sharing for an exited process only when ksmd next
-# visits its mm, so a baseline taken over such leftovers (an earlier test's
-# workload, with run=0 since) moves under the test's feet.  Leaves ksmd
-# running fast; set the knobs you want afterwards.
-ksm_settle() {
-	local fs0 i
-	ksm_set pages_to_scan 5000
-	ksm_set sleep_millisecs 10
-	ksm_set run 1
-	fs0=$(ksm_get full_scans)
-	for ((i = 0; i < 100; i++)); do
-		# Two passes visit every mm; an empty list makes no passes.
-		[ $(($(ksm_get full_scans) - fs0)) -ge 2 ] && return 0
-		[ $(($(ksm_get pages_shared) + $(ksm_get pages_sharing) +
-		     $(ksm_get pages_unshared))) -eq 0 ] && return 0
-		sleep 0.1
-	done
-}
-
-# One line of KSM's state, for failure messages.
-ksm_state() {
-	local k out=
-	for k in run pages_to_scan sleep_millisecs full_scans pages_scanned \
-		 pages_shared pages_sharing pages_unshared pages_volatile; do
-		out="$out $k=$(cat $KSM/$k 2>/dev/null)"
-	done
-	echo "${out# }"
-}
-
 # Start a background process we own; remembered for cleanup.
 spawn() {
 	"$@" &
 	_pids+=($!)
+}
+
+# Forget PID once it has been waited for, so cleanup signals neither it
+# nor a later process that reuses the number.  Exactly that element: a
+# pattern substitution over the array would also turn 1234 into 4 when
+# removing 123.
+forget_pid() {
+	local p keep=()
+	for p in ${_pids[@]+"${_pids[@]}"}; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	_pids=(${keep[@]+"${keep[@]}"})
+}
+
+# stop_pid PID [SIGNAL]: signal (default TERM) one of our processes, wait
+# for it, forget it; returns its exit status.  Gone already is no error
+# here: the status says why.
+stop_pid() {
+	local rc=0
+	kill -"${2:-TERM}" "$1" 2>/dev/null || true
+	wait "$1" || rc=$?
+	forget_pid "$1"
+	return "$rc"
 }
 
 # Functions to run at exit, after our processes are gone and before the
@@ -113,7 +76,11 @@ spawn() {
 _exit_hooks=()
 at_exit() { _exit_hooks+=("$1"); }
 
+# Every step runs, whatever fails before it (errexit off): a process that
+# already exited or a hook that fails must not keep the knobs from being
+# restored.
 _cleanup() {
+	set +e
 	local p
 	for p in "${_pids[@]}"; do
 		kill "$p" 2>/dev/null
@@ -182,10 +149,8 @@ start_workload() {
 
 # Stop the workload started last; fail unless it verified every page.
 stop_workload() {
-	local rc result
-	kill -TERM "$WL_PID"
-	wait "$WL_PID"; rc=$?
-	_pids=("${_pids[@]/#$WL_PID}")
+	local rc=0 result
+	stop_pid "$WL_PID" || rc=$?
 	result=$(grep '^RESULT' "$WL_OUT") || fail "no RESULT: $(cat "$WL_OUT")"
 	log "$result"
 	[ "$(field corrupted "$result")" = 0 ] || fail "corrupted pages: $result"

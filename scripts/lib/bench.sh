@@ -1,6 +1,7 @@
 # Helpers shared by the benchmarks (scripts/bench-*.sh), sourced after
-# tests/lib/host.sh.  Readings are shell builtins, no forks: the sampler
-# must not compete with ksmd for the CPU it measures.
+# tests/lib/host.sh: the benchmarks drive workloads and policies with the
+# test harness.  Readings are shell builtins, no forks: the sampler must
+# not compete with ksmd for the CPU it measures.
 ksmd=$(pgrep -x ksmd) || skip "no ksmd thread"
 
 cpu_ns() { local a; read -r a _ </proc/"$ksmd"/schedstat; echo "$a"; }
@@ -37,15 +38,15 @@ react_once() {
 	r0=$(now)
 	wpid=$(field pids "$line")
 	for ((i = 0; i < TIMEOUT * 10; i++)); do
-		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$wpid"/ksm_stat)
+		# Gone (it failed): counts as not merged; its RESULT tells.
+		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$wpid"/ksm_stat) || merged=0
 		if [ "${merged:-0}" -ge "$target" ]; then
 			t=$(($(now) - r0))
 			break
 		fi
 		sleep 0.1
 	done
-	kill -TERM "$rpid"; wait "$rpid"
-	_pids=("${_pids[@]/#$rpid}")
+	stop_pid "$rpid" || true	# its RESULT line, checked below, says how it went
 	grep -q 'corrupted=0' "$out" || fail "$1: reaction workload: $(grep RESULT "$out")"
 	REACT_T=$t
 }
@@ -55,9 +56,7 @@ react_once() {
 PD_PID=
 stop_policyd() {
 	[ -n "$PD_PID" ] || return 0
-	kill -TERM "$PD_PID"
-	wait "$PD_PID"
-	_pids=("${_pids[@]/#$PD_PID}")
+	stop_pid "$PD_PID" || echo "warning: ksm-policyd exited $? on SIGTERM" >&2
 	PD_PID=
 }
 at_exit stop_policyd
