@@ -26,11 +26,15 @@ fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has empty package lists; refresh once, then install.
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/ksm-ext-apt.log 2>&1; then
-	apt-get update -qq >>/tmp/ksm-ext-apt.log 2>&1
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/ksm-ext-apt.log 2>&1 || {
-		echo "deps: apt-get install failed, see /tmp/ksm-ext-apt.log" >&2
-		tail -5 /tmp/ksm-ext-apt.log >&2
+# The log is ours alone (mktemp: no fixed name in /tmp for root to write
+# through), kept only when the install fails.
+log=$(mktemp "${TMPDIR:-/tmp}/ksm-ext-apt.XXXXXX")
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+	apt-get update -qq >>"$log" 2>&1 || true	# the install below says if it mattered
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1 || {
+		echo "deps: apt-get install failed, see $log" >&2
+		tail -5 "$log" >&2
 		exit 1
 	}
 fi
+rm -f "$log"

@@ -1,12 +1,13 @@
 #!/bin/bash
 # Bad input and missing prerequisites get one clear line and the right exit
 # status (2: usage, 1: runtime), never a crash or a half-done state.
+set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
 expect() {	# status pattern cmd...: run cmd, check exit status and stderr
-	local want=$1 pat=$2 rc err
+	local want=$1 pat=$2 rc=0 err
 	shift 2
-	err=$("$@" 2>&1 >/dev/null); rc=$?
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
 	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want (stderr: $err)"
 	grep -qE "$pat" <<<"$err" || fail "'$*' said '$err', want /$pat/"
 	[ "$(wc -l <<<"$err")" -le 2 ] || fail "'$*' printed more than an error line and a hint: $err"
@@ -33,8 +34,7 @@ expect 1 "must run as root" "${nobody[@]}" "$L" --pin-dir "$PIN" stats start
 [ -e "$PIN" ] && fail "a failed start left $PIN behind"
 expect 1 "not running" "$L" --pin-dir "$PIN" stats stop
 expect 1 "not running" "$L" --pin-dir "$PIN" stats show
-if [ -r /sys/kernel/btf/vmlinux ] &&
-   "$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux | grep -q "'btf_trace_ksm_start_scan'"; then
+if ksm_tracepoints; then
 	"$L" --pin-dir "$PIN" stats start >/dev/null || fail "stats start"
 	expect 1 "already running" "$L" --pin-dir "$PIN" stats start
 	"$L" --pin-dir "$PIN" stats stop || fail "stats stop"

@@ -7,6 +7,7 @@
 # for a while; the test checks that copy-on-write breaks of KSM pages really
 # happened (cow_ksm in /proc/vmstat) and that the workload's integrity check
 # finds every page holding what its process last wrote.
+set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 [ -w $KSM/run ] || skip "no KSM on this kernel ($KSM/run missing)"
@@ -19,9 +20,9 @@ ksm_set run 1
 cow0=$(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat)
 
 out=$TMP/workload.out
+rc=0
 "$BIN/ksm-workload" -p 4 -m 16 --dup 0.2 --zero 0.05 --unique 0.25 \
-	--volatile 0.5 --volatile-shared --volatile-rate 2000 -d 12 --seed 11 >"$out" 2>&1
-rc=$?
+	--volatile 0.5 --volatile-shared --volatile-rate 2000 -d 12 --seed 11 >"$out" 2>&1 || rc=$?
 cow=$(($(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat) - cow0))
 result=$(grep '^RESULT' "$out") || fail "no RESULT line (exit $rc): $(cat "$out")"
 log "$result"

@@ -4,7 +4,7 @@
 # aside), each has a subject, a Signed-off-by matching its author and is
 # clean under checkpatch.pl --strict, and the cover letter is filled in.
 # Needs the extracted kernel source (make vm extracts it); no root.
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -4,13 +4,14 @@
 # one line, and load/status/unload on a kernel without ksm_ext say so in
 # one line and exit 1.  (On the ksm_ext kernel tests/vm/cases/loader_policy.sh
 # loads them.)
+set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
 L=$BIN/ksm-loader
 expect() {	# status pattern cmd...: exit status and the one stderr line
-	local want=$1 pat=$2 rc err
+	local want=$1 pat=$2 rc=0 err
 	shift 2
-	err=$("$@" 2>&1 >/dev/null); rc=$?
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
 	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want (stderr: $err)"
 	grep -qE "$pat" <<<"$err" || fail "'$*' said '$err', want /$pat/"
 	[ "$(wc -l <<<"$err")" -le 2 ] || fail "'$*' printed more than an error line and a hint: $err"
@@ -62,8 +63,8 @@ fi
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 if [ "$(id -u)" -eq 0 ] && "${nobody[@]}" true 2>/dev/null; then
 	cp "$POL"/passthrough.bpf.o "$TMP"/ && chmod -R a+rX "$TMP"
-	"${nobody[@]}" env KSM_EXT_POLICY_DIR="$TMP" "$L" policy list | grep -q "^passthrough " ||
-		fail "policy list as nobody"
+	out=$("${nobody[@]}" env KSM_EXT_POLICY_DIR="$TMP" "$L" policy list) &&
+		grep -q "^passthrough " <<<"$out" || fail "policy list as nobody"
 	expect 1 "must run as root" "${nobody[@]}" "$L" policy load "$TMP/passthrough.bpf.o"
 	expect 1 "must run as root" "${nobody[@]}" "$L" policy unload
 else

@@ -4,7 +4,7 @@
 # configuration and options, the advisor refusal and take-over, dry run,
 # restore on SIGTERM, recovery after SIGKILL, one instance at a time,
 # a foreign writer, SIGHUP reload, metrics, sd_notify, manage_run, --once.
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/host.sh
 PD=$BIN/ksm-policyd
@@ -31,9 +31,9 @@ knobs() { echo "$(cat "$FAKE/pages_to_scan") $(cat "$FAKE/sleep_millisecs")"; }
 
 # expect_err RC REGEX ARGS...: exit code and one-line message.
 expect_err() {
-	local rc=$1 re=$2 out got
+	local rc=$1 re=$2 out got=0
 	shift 2
-	out=$(pd "$@" 2>&1 </dev/null); got=$?
+	out=$(pd "$@" 2>&1 </dev/null) || got=$?
 	[ "$got" -eq "$rc" ] || fail "ksm-policyd $*: exit $got, want $rc: $out"
 	[ "$(wc -l <<<"$out")" -eq 1 ] || fail "ksm-policyd $*: not one line: $out"
 	grep -qE "$re" <<<"$out" || fail "ksm-policyd $*: '$out' does not match '$re'"
@@ -48,10 +48,8 @@ start_pd() {	# args...; waits until the first decision is written
 	sleep 0.2
 }
 stop_pd() {	# signal [expected rc]
-	kill -"$1" "$PD_PID"
-	wait "$PD_PID"
-	local rc=$?
-	_pids=("${_pids[@]/#$PD_PID}")
+	local rc=0
+	stop_pid "$PD_PID" "$1" || rc=$?
 	[ "$rc" -eq "${2:-0}" ] || fail "exit $rc after SIG$1, want ${2:-0}: $(cat "$PD_LOG")"
 }
 
@@ -68,8 +66,10 @@ expect_err 2 "bad.conf:1: interval_ms: 'fast' is not a non-negative integer" -c 
 expect_err 2 "option: cpu_budget_pct: out of range" -s cpu_budget_pct=400
 expect_err 2 "option: 'nonsense' is not KEY=VALUE" -s nonsense
 head -c 100 /dev/urandom >"$TMP/binary.conf"
-out=$(pd -c "$TMP/binary.conf" 2>&1); [ $? -eq 2 ] || fail "binary config accepted: $out"
-"$PD" --help | grep -q -- '--dry-run' || fail "--help lacks --dry-run"
+rc=0
+out=$(pd -c "$TMP/binary.conf" 2>&1) || rc=$?
+[ "$rc" -eq 2 ] || fail "binary config accepted: $out"
+grep -q -- '--dry-run' <<<"$("$PD" --help)" || fail "--help lacks --dry-run"
 expect_err 1 "no KSM at $TMP/none" --sysfs-dir "$TMP/none"
 [ "$(knobs)" = "100 20" ] || fail "knobs changed by failed starts: $(knobs)"
 
@@ -156,7 +156,7 @@ start_pd --metrics-file "$TMP/ksm_policyd.prom" -s interval_ms=100
 wait_line "$TMP/ksm_policyd.prom" 5 '^ksm_policyd_ticks_total [1-9]' >/dev/null ||
 	fail "no metrics: $(cat "$TMP/ksm_policyd.prom" 2>&1)"
 grep -q '^ksm_policyd_phase{phase="boost"} 1$' "$TMP/ksm_policyd.prom" || fail "no phase"
-grep -v '^#' "$TMP/ksm_policyd.prom" | grep -vq '^ksm_policyd_' && fail "a metric without the prefix"
+grep -qEv '^(#|ksm_policyd_)' "$TMP/ksm_policyd.prom" && fail "a metric without the prefix"
 stop_pd TERM
 [ ! -e "$TMP/ksm_policyd.prom" ] || fail "stale metrics left after exit"
 
@@ -182,7 +182,8 @@ for _ in $(seq 50); do [ -S "$TMP/notify.sock" ] && break; sleep 0.1; done
 NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=2000000 start_pd -s interval_ms=100
 sleep 0.5
 stop_pd TERM
-wait "$listener"
+wait "$listener" || fail "the sd_notify listener exited $?"
+forget_pid "$listener"
 for m in READY=1 'STATUS=boost: ' WATCHDOG=1 STOPPING=1; do
 	grep -q "^$m" "$TMP/notify.log" || fail "no $m sent: $(cat "$TMP/notify.log")"
 done

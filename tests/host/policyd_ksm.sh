@@ -3,7 +3,7 @@
 # the achievable pages_sharing, keeps ksmd's CPU over the run within its
 # budget + 10%, and gives every knob back on SIGTERM, and after a SIGKILL
 # once it is started again.
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/host.sh
 require_root_ksm
@@ -51,8 +51,7 @@ awk -v a="$avg" -v b=$BUDGET 'BEGIN { exit !(a <= b * 1.1) }' ||
 grep -q 'inputs: sysfs deltas' "$TMP/pd1.log" || fail "inputs not logged: $(head -3 "$TMP/pd1.log")"
 
 log "SIGTERM: every knob back"
-kill -TERM "$pd"; wait "$pd" || fail "exit $? after SIGTERM: $(cat "$TMP/pd1.log")"
-_pids=("${_pids[@]/#$pd}")
+stop_pid "$pd" || fail "exit $? after SIGTERM: $(cat "$TMP/pd1.log")"
 [ "$(ksm_get pages_to_scan) $(ksm_get sleep_millisecs)" = "100 20" ] ||
 	fail "not restored after SIGTERM: pages_to_scan=$(ksm_get pages_to_scan) sleep_millisecs=$(ksm_get sleep_millisecs)"
 [ "$(ksm_get run)" = 1 ] || fail "run changed"
@@ -65,19 +64,18 @@ spawn "$PD" -s cpu_budget_pct=$BUDGET --state-file "$STATE" 2>"$TMP/pd2.log"
 pd=${_pids[-1]}
 wait_line "$TMP/pd2.log" 20 'pages_to_scan 123 ->' >/dev/null || fail "no first write: $(cat "$TMP/pd2.log")"
 grep -q 'inputs: BPF stats' "$TMP/pd2.log" || fail "BPF stats not used: $(head -3 "$TMP/pd2.log")"
-kill -KILL "$pd"; wait "$pd" 2>/dev/null
-_pids=("${_pids[@]/#$pd}")
+stop_pid "$pd" KILL || true	# 137: killed, as meant
 [ "$(ksm_get pages_to_scan)" != 123 ] || fail "the killed daemon had not written"
 spawn "$PD" --once --dry-run -s interval_ms=100 --state-file "$STATE" >/dev/null 2>&1
-wait "${_pids[-1]}"
+wait "${_pids[-1]}" || fail "the dry run exited $?"
+forget_pid "${_pids[-1]}"
 [ -s "$STATE" ] || fail "a dry run consumed the state file"
 spawn "$PD" -s cpu_budget_pct=$BUDGET --state-file "$STATE" 2>"$TMP/pd3.log"
 pd=${_pids[-1]}
 wait_line "$TMP/pd3.log" 20 'started' >/dev/null || fail "no restart: $(cat "$TMP/pd3.log")"
 grep -q 'restored pages_to_scan .* -> 123' "$TMP/pd3.log" ||
 	fail "recovery did not restore: $(cat "$TMP/pd3.log")"
-kill -TERM "$pd"; wait "$pd" || fail "exit $? after SIGTERM: $(cat "$TMP/pd3.log")"
-_pids=("${_pids[@]/#$pd}")
+stop_pid "$pd" || fail "exit $? after SIGTERM: $(cat "$TMP/pd3.log")"
 [ "$(ksm_get pages_to_scan) $(ksm_get sleep_millisecs)" = "123 45" ] ||
 	fail "not restored after SIGKILL + restart: pages_to_scan=$(ksm_get pages_to_scan) sleep_millisecs=$(ksm_get sleep_millisecs)"
 stop_workload

@@ -19,6 +19,7 @@
 # merged (break_cow on both: counted by BPF, invisible in sysfs), which
 # happens only when a stable_node allocation fails.  We allow 0.5% of the
 # delta plus 2 pages for that; in practice the difference is 0.
+set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 require_root_ksm
 command -v jq >/dev/null || skip "jq not installed (make deps)"
@@ -47,7 +48,12 @@ if [ -n "$cg2" ] && mkdir "$cg2/ksm-ext-test-$$" 2>/dev/null; then
 	_rm_cgroup() { rmdir "$cg" 2>/dev/null; }
 	at_exit _rm_cgroup
 fi
-in_cgroup() { [ -n "$cg" ] && echo "$BASHPID" >"$cg/cgroup.procs"; exec "$@"; }
+in_cgroup() {
+	if [ -n "$cg" ]; then
+		echo "$BASHPID" >"$cg/cgroup.procs" || fail "cannot move into $cg"
+	fi
+	exec "$@"
+}
 
 out=$TMP/workload.out
 spawn in_cgroup "$BIN/ksm-workload" -p 4 -m 32 --dup 0.25 --zero 0.05 --unique 0.5 \
@@ -88,7 +94,7 @@ within pages_sharing "$((pairs + stable))" "$d_sharing"
 [ "$pairs" -gt 0 ] || fail "no pair merges counted"
 
 # Per-process rows: every workload PID merged pages.
-j=$("$BIN/ksm-loader" --pin-dir "$PIN" --json -n 64 stats show)
+j=$("$BIN/ksm-loader" --pin-dir "$PIN" --json -n 64 stats show) || fail "stats show -n 64"
 for p in $pids; do
 	m=$(jq "[.procs[] | select(.pid == $p) | .merges] | add // 0" <<<"$j")
 	comm=$(jq -r "[.procs[] | select(.pid == $p) | .comm][0] // \"\"" <<<"$j")
@@ -117,9 +123,8 @@ gaps=$(jq '[.scans as $s | range(1; $s | length) | select($s[.].seq != $s[. - 1]
 log "scans: $(jq -c '[.scans[-3:][] | {seq, duration_s, pages_visited, merges, ksmd_cpu_pct}]' <<<"$j")"
 
 # Integrity: stop the workload, it verifies every page.
-kill -TERM "$wpid"
-wait "$wpid"; rc=$?
-_pids=()
+rc=0
+stop_pid "$wpid" || rc=$?
 result=$(grep '^RESULT' "$out") || fail "no RESULT line: $(cat "$out")"
 log "$result"
 [ "$(field corrupted "$result")" = 0 ] || fail "corrupted pages: $result"

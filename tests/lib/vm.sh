@@ -82,7 +82,7 @@ probe() {
 # Ask the probe to exit and wait until it has.
 probe_stop() {
 	local i
-	echo exit >&"$PROBE_OUT" 2>/dev/null
+	echo exit >&"$PROBE_OUT" 2>/dev/null || true	# gone already: fine
 	for ((i = 0; i < 100; i++)); do
 		# Gone, or a zombie nobody reaped yet (a forked probe's parent exited).
 		case $(awk '{print $3}' /proc/"$PROBE_PID"/stat 2>/dev/null) in "" | Z) return 0 ;; esac

@@ -4,7 +4,11 @@
 # the command vmtest.sh left in the "share" 9p mount, report its status
 # there, and power off (reboot + qemu -no-reboot).  The host's /tmp stays
 # visible (read-only): the repository or the cache may live there, so
-# scratch space is TMPDIR=/run/tmp.
+# scratch space is TMPDIR=/run/tmp.  A step that fails stops it with a
+# line naming the step; PID 1 exiting panics the kernel, which vmtest.sh
+# reports with the console.
+set -euo pipefail
+trap 'echo "guest-init: line $LINENO failed: $BASH_COMMAND"' ERR
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/run/tmp TERM=${TERM:-linux}
 mount -t proc proc /proc
@@ -20,18 +24,20 @@ export TMPDIR=/run/tmp TMUX_TMPDIR=/run/tmp
 export KSM_EXT_SLOW=1
 mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# Optional, for a look with -s: no test needs tracefs.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 mount -t 9p -o trans=virtio,version=9p2000.L share /run/share || {
 	echo "guest-init: cannot mount the share"; echo b >/proc/sysrq-trigger; }
 
 cd "$(cat /run/share/cwd)" || echo "guest-init: no repository directory"
 echo "guest-init: $(uname -r), running: $(cat /run/share/cmd.sh)"
+# The command's status is the result, not an error of ours.
+rc=0
 if [ -f /run/share/interactive ]; then
-	setsid -c bash /run/share/cmd.sh </dev/ttyS0 >/dev/ttyS0 2>&1
+	setsid -c bash /run/share/cmd.sh </dev/ttyS0 >/dev/ttyS0 2>&1 || rc=$?
 else
-	bash /run/share/cmd.sh
+	bash /run/share/cmd.sh || rc=$?
 fi
-rc=$?
 echo "guest-init: exit status $rc"
 echo "$rc" >/run/share/exit
 sync

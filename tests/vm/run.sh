@@ -2,7 +2,7 @@
 # The default in-VM suite (./vmtest.sh with no command): the host tier run
 # against the guest's 6.12 kernel, then the ksm_ext tests (tests/vm/cases).
 # The repository is read-only in the guest, so logs go to $TMPDIR.
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/../.."
 export TEST_LOGS=${TMPDIR:-/tmp}/test-logs
 echo "vm suite on $(uname -r)"

@@ -3,6 +3,7 @@
 # LINKDIR); the form without LINKDIR attaches and, since the link is not
 # pinned, detaches as bpftool exits; a second attach gets EBUSY; ext_policy
 # shows the name and "none" detaches (root only).
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

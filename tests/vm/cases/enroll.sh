@@ -1,6 +1,7 @@
 #!/bin/bash
 # A process that never called madvise or prctl merges after a syscall BPF
 # program enrols it through bpf_ksm_enroll_task() (ksm-loader enroll).
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

@@ -5,6 +5,7 @@
 # the child skipped by skip_tgid, ksmd must still give it those items:
 # its ksm_merging_pages equals the pages that really share a frame.  The
 # first series skipped the child whole and left it at 0.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

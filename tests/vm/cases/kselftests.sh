@@ -3,6 +3,7 @@
 # same tree), with no policy attached, with the passthrough policy (every
 # callback), with yield and volatile at their defaults, and with skip_vma (skipping another process's areas) attached
 # through bpftool: ksm_ext must not change what they see.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

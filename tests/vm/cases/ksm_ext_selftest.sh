@@ -3,6 +3,7 @@
 # the kernel refuses from a policy (sleepable or writing callbacks, no name,
 # no link, init's bad return values, a second policy), the kill switch and
 # relinking, and who may enrol a process (not a CAP_BPF-only user).
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
@@ -13,8 +14,8 @@ dir=$TMP/ksm_ext_selftest
 mkdir -p "$dir"
 cp "$BUILD"/selftests/ksm_ext/*.bpf.o "$dir"/
 chmod -R a+rX "$TMP"
-out=$("$T" -d "$dir" 2>&1)
-rc=$?
+rc=0
+out=$("$T" -d "$dir" 2>&1) || rc=$?
 echo "$out"
 grep -q '^not ok' <<<"$out" && fail "ksm_ext_test: $(grep '^not ok' <<<"$out" | head -n 3 | tr '\n' ' ')"
 [ "$rc" -eq 0 ] || fail "ksm_ext_test exited $rc"

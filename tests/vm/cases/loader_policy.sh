@@ -4,6 +4,7 @@
 # load over a bpftool-attached policy fail naming it, status reads the
 # policy's tunables and stats through BTF, unload detaches and cleans up,
 # and what unload cannot detach it says how to.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
@@ -17,9 +18,9 @@ _policy_cleanup() {
 at_exit _policy_cleanup
 
 expect() {	# status pattern cmd...: exit status and the one stderr line
-	local want=$1 pat=$2 rc err
+	local want=$1 pat=$2 rc=0 err
 	shift 2
-	err=$("$@" 2>&1 >/dev/null); rc=$?
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
 	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want (stderr: $err)"
 	grep -qE "$pat" <<<"$err" || fail "'$*' said '$err', want /$pat/"
 	[ "$(wc -l <<<"$err")" -eq 1 ] || fail "'$*' printed more than one line: $err"
@@ -116,7 +117,9 @@ if [ -f "$POLICIES/yield.bpf.o" ]; then
 	jq -e '.ksm.ext_policy == "yield" and (.ksm.ext_pages_skipped | type == "number") and
 		(.ksm.ext_mms_skipped | type == "number")' <<<"$js" >/dev/null ||
 		fail "ksm-top --json: $(jq -c .ksm <<<"$js")"
-	top=$("$BIN/ksm-top" -b -n 1 -d 0.2 | head -4)
+	# Not piped into head: ksm-top's SIGPIPE would fail it (pipefail).
+	top=$("$BIN/ksm-top" -b -n 1 -d 0.2) || fail "ksm-top -b"
+	top=$(head -n 4 <<<"$top")
 	grep -q "policy yield " <<<"$top" && grep -qE "skipped [0-9.k]+ pages/s, " <<<"$top" ||
 		fail "ksm-top's header: $top"
 	"$L" policy unload >/dev/null || fail "unload yield"

@@ -4,6 +4,7 @@
 # pages_shared + pages_sharing grow by 2 per PAIRED (a new KSM page from two
 # pages) and 1 per MERGED.
 # scan_begin/scan_end come in pairs.  The passthrough policy counts them.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

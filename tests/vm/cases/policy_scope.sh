@@ -2,6 +2,7 @@
 # scope: a process started in a listed cgroup merges without madvise or
 # prctl (enrolled at exec), a madvising process outside the scope never
 # reaches the merge logic (no rmap_items, nothing merged, its mm skipped).
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

@@ -2,6 +2,7 @@
 # volatile: pages rewritten between visits are skipped (exponentially
 # longer), stable duplicates still merge, and the workload's integrity
 # check (every page verified at exit) passes.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

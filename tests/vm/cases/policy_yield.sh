@@ -3,6 +3,7 @@
 # without a merge, and duplicates later written into it are merged within
 # the bound its comment states (max_backoff + 2 full scans after the one in
 # progress), by ground truth (merge-probe: pagemap + kpagecount).
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

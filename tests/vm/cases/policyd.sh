@@ -3,6 +3,7 @@
 # stats start` pinned, tunes ksmd while a policy decides what ksmd scans
 # (skip_tgid keeps workload A out), merges everything the policy allows,
 # and gives the knobs back on SIGTERM with the policy still attached.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
@@ -36,8 +37,7 @@ log "B merging_pages=$b (achievable $b_expect), skipped A=$a"
 [ "$a" -eq 0 ] || fail "the skipped process merged $a pages"
 grep -q 'pages_to_scan 100 -> ' "$TMP/pd.log" || fail "no decision logged: $(cat "$TMP/pd.log")"
 
-kill -TERM "$pd"; wait "$pd" || fail "exit $? after SIGTERM: $(cat "$TMP/pd.log")"
-_pids=("${_pids[@]/#$pd}")
+stop_pid "$pd" || fail "exit $? after SIGTERM: $(cat "$TMP/pd.log")"
 [ "$(ksm_get pages_to_scan) $(ksm_get sleep_millisecs)" = "100 20" ] ||
 	fail "not restored: $(ksm_state)"
 [ "$(ksm_get ext_policy)" = skip_tgid ] || fail "the policy was detached: $(ksm_get ext_policy)"

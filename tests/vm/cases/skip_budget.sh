@@ -9,6 +9,7 @@
 # mmap_lock.  The soft-lockup detector and vmtest.sh's splat check watch
 # the console.  (The guest clock ticks in 4 ms jiffies, so latencies are
 # coarse; the pass count is exact.)
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

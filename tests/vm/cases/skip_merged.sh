@@ -3,6 +3,7 @@
 # them: pages_sharing holds while ksmd keeps scanning, the mm stays known
 # to KSM, and no page is corrupted.  Exercises the VMA path (skip_vma) and
 # the mm path (skip_tgid) of the kernel's rmap_item cursor.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

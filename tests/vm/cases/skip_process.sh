@@ -1,6 +1,7 @@
 #!/bin/bash
 # A policy that skips one process: its pages never merge, while another
 # process's pages do (skip_tgid, the per-mm hook).
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext

@@ -5,6 +5,7 @@
 # and pages_shared + pages_sharing follow, under skip_tgid (mm skipped) and
 # skip_vma (area skipped).  With the first series the counts stayed at
 # 4096 for as long as the policy skipped.
+set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
