@@ -29,6 +29,13 @@ detach() {
 	fail "ext_policy still says '$(ksm_get ext_policy)' after unpinning $1"
 }
 
+# The kernel's policy skip counters as "MMS VMAS PAGES" (ext_mms_skipped,
+# ext_vmas_skipped, ext_pages_skipped).  They move only while a policy is
+# attached and says skip: a delta proves its hooks ran.
+skip_counters() {
+	echo "$(ksm_get ext_mms_skipped) $(ksm_get ext_vmas_skipped) $(ksm_get ext_pages_skipped)"
+}
+
 # Newest map called $1 (several policies may have had one of that name).
 map_id() {
 	"$BPFTOOL" -j map show | jq -r --arg n "$1" '[.[] | select(.name == $n) | .id] | max // empty'
