@@ -133,7 +133,7 @@ $(BUILD)/obj/%.o: %.c $(TC_STAMP)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
 # Objects that include a skeleton must wait for it.
-$(LOADER_OBJS) $(POLICYD_OBJS): $(SKELS)
+$(LOADER_OBJS) $(BUILD)/obj/src/lib/stats_load.o: $(SKELS)
 
 $(BUILD)/bin/ksm-policyd: $(POLICYD_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)

@@ -164,6 +164,44 @@ int parse_pid_stat_cpu(const char *text, uint64_t *ticks, char *comm,
 	return 0;
 }
 
+int parse_schedstat_ns(const char *text, uint64_t *ns)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n'))
+		return -EINVAL;
+	*ns = v;
+	return 0;
+}
+
+int parse_task_cpu_ns(const char *schedstat, const char *stat, long hz,
+		      uint64_t *ns, enum procfs_cpu_source *src)
+{
+	uint64_t ticks;
+	int err;
+
+	if (schedstat) {
+		err = parse_schedstat_ns(schedstat, ns);
+		if (!err && src)
+			*src = PROCFS_CPU_SCHEDSTAT;
+		return err;
+	}
+	if (hz <= 0)
+		return -EINVAL;
+	err = parse_pid_stat_cpu(stat, &ticks, NULL, 0);
+	if (err)
+		return err;
+	*ns = ticks * (1000000000ull / (uint64_t)hz);
+	if (src)
+		*src = PROCFS_CPU_STAT;
+	return 0;
+}
+
 int procfs_read(const char *path, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -218,46 +256,22 @@ int procfs_read_mem_available(uint64_t *bytes)
 	return err ? err : parse_meminfo_available(buf, bytes);
 }
 
-int procfs_task_cpu_ns(pid_t pid, uint64_t *ns)
+int procfs_task_cpu_ns(pid_t pid, uint64_t *ns, enum procfs_cpu_source *src)
 {
 	char path[64], buf[1024];
-	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t ticks;
-	int err;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	err = procfs_read(path, buf, sizeof(buf));
-	if (!err)
-		err = parse_pid_stat_cpu(buf, &ticks, NULL, 0);
-	if (err)
-		return err;
-	*ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
-	return 0;
-}
-
-int parse_schedstat_ns(const char *text, uint64_t *ns)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!isdigit((unsigned char)*text))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno || (*end != ' ' && *end != '\n'))
-		return -EINVAL;
-	*ns = v;
-	return 0;
-}
-
-int procfs_task_runtime_ns(pid_t pid, uint64_t *ns)
-{
-	char path[64], buf[256];
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	err = procfs_read(path, buf, sizeof(buf));
-	return err ? err : parse_schedstat_ns(buf, ns);
+	if (!err)
+		return parse_task_cpu_ns(buf, NULL, 0, ns, src);
+	/* A gone task has no stat either: the error comes from there. */
+	if (err != -ENOENT)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	err = procfs_read(path, buf, sizeof(buf));
+	return err ? err : parse_task_cpu_ns(NULL, buf, sysconf(_SC_CLK_TCK),
+					     ns, src);
 }
 
 static long stat_ppid(const char *stat_text)

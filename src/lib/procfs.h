@@ -33,18 +33,34 @@ int parse_meminfo_available(const char *text, uint64_t *bytes);
 /* utime+stime from /proc/PID/stat text, in clock ticks; comm is copied. */
 int parse_pid_stat_cpu(const char *text, uint64_t *ticks, char *comm,
 		       size_t comm_len);
+/* The first field of /proc/PID/schedstat: time on CPU in ns. */
+int parse_schedstat_ns(const char *text, uint64_t *ns);
+
+/* Where a task's CPU time was read from. */
+enum procfs_cpu_source {
+	PROCFS_CPU_NONE,	/* nowhere (yet) */
+	PROCFS_CPU_SCHEDSTAT,	/* /proc/PID/schedstat, ns */
+	PROCFS_CPU_STAT,	/* /proc/PID/stat, clock ticks */
+};
+/*
+ * A task's CPU time in ns from its schedstat text, or from its stat text
+ * (@hz ticks a second) when @schedstat is NULL; *@src says which.
+ */
+int parse_task_cpu_ns(const char *schedstat, const char *stat, long hz,
+		      uint64_t *ns, enum procfs_cpu_source *src);
 
 /* Read a whole small /proc file into buf (NUL-terminated); 0 or -errno. */
 int procfs_read(const char *path, char *buf, size_t len);
 int procfs_read_ksm_stat(pid_t pid, struct proc_ksm_stat *out);
 int procfs_read_psi_memory(struct psi_memory *out);
 int procfs_read_mem_available(uint64_t *bytes);
-/* CPU time of a task in nanoseconds from /proc/PID/stat (clock ticks). */
-int procfs_task_cpu_ns(pid_t pid, uint64_t *ns);
-/* The first field of /proc/PID/schedstat: time on CPU in ns. */
-int parse_schedstat_ns(const char *text, uint64_t *ns);
-/* Exact CPU time from /proc/PID/schedstat (CONFIG_SCHED_INFO); 0 or -errno. */
-int procfs_task_runtime_ns(pid_t pid, uint64_t *ns);
+/*
+ * A task's CPU time in ns, the one reader ksm-policyd and ksm-top share so
+ * they show the same ksmd CPU: the first field of /proc/PID/schedstat
+ * (exact), or where that file is absent (no CONFIG_SCHED_INFO) utime+stime
+ * of /proc/PID/stat, to the clock tick.  @src (may be NULL): which one.
+ */
+int procfs_task_cpu_ns(pid_t pid, uint64_t *ns, enum procfs_cpu_source *src);
 /* PID of the ksmd kernel thread, or -ESRCH. */
 pid_t procfs_find_ksmd(void);
 

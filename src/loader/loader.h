@@ -31,8 +31,7 @@ int ensure_bpffs(const char *dir);
 int remove_pin_dir(const char *dir);
 bool path_exists(const char *path);
 
-/* Checks that print their own one-line error; 0 when fine. */
+/* Prints its own one-line error; 0 when fine. */
 int require_root(void);
-int require_ksm_tracepoints(bool *has_advisor);
 
 #endif

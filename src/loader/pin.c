@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bpffs mounting, pin directories and the environment checks. */
+/* bpffs mounting, pin directories and the root check. */
 #include "loader.h"
 
 #include <dirent.h>
@@ -11,8 +11,6 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -89,28 +87,4 @@ int require_root(void)
 		return 0;
 	fprintf(stderr, "ksm-loader: must run as root (loading and pinning BPF programs needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)\n");
 	return -1;
-}
-
-int require_ksm_tracepoints(bool *has_advisor)
-{
-	struct btf *vmlinux;
-
-	if (!path_exists("/sys/kernel/btf/vmlinux")) {
-		fprintf(stderr, "ksm-loader: this kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): BPF stats are unavailable; sysfs counters and tuning still work\n");
-		return -1;
-	}
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		fprintf(stderr, "ksm-loader: cannot read kernel BTF: %s\n", strerror(errno));
-		return -1;
-	}
-	if (btf__find_by_name_kind(vmlinux, "btf_trace_ksm_start_scan", BTF_KIND_TYPEDEF) < 0) {
-		fprintf(stderr, "ksm-loader: this kernel has no KSM tracepoints (Linux >= 6.7 needed): BPF stats are unavailable; sysfs counters and tuning still work\n");
-		btf__free(vmlinux);
-		return -1;
-	}
-	*has_advisor = btf__find_by_name_kind(vmlinux, "btf_trace_ksm_advisor",
-					      BTF_KIND_TYPEDEF) >= 0;
-	btf__free(vmlinux);
-	return 0;
 }

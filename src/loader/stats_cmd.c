@@ -13,17 +13,20 @@
 
 #include "json_out.h"
 #include "ksm_stats.skel.h"
+#include "stats_load.h"
 #include "stats_read.h"
 
-static int pin_all(struct ksm_stats *skel, const char *dir)
+/* Pinned, the links keep the programs attached after we exit; unpinning
+ * them (stats stop) detaches. */
+static int pin_all(const struct stats_prog *p, const char *dir)
 {
+	const struct bpf_object_skeleton *s = p->skel->skeleton;
 	char path[PATH_MAX];
-	struct bpf_program *prog;
 	struct bpf_link *link;
 	struct bpf_map *map;
-	int err;
+	int i, err;
 
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, p->skel->obj) {
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		err = bpf_map__pin(map, path);
 		if (err) {
@@ -32,21 +35,12 @@ static int pin_all(struct ksm_stats *skel, const char *dir)
 			return err;
 		}
 	}
-	/* Pinned links keep the programs attached after we exit; unpinning
-	 * them (stats stop) detaches. */
-	bpf_object__for_each_program(prog, skel->obj) {
-		if (!bpf_program__autoload(prog))
+	for (i = 0; i < s->prog_cnt; i++) {
+		link = *s->progs[i].link;
+		if (!link)	/* not loaded: no such tracepoint */
 			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
-			fprintf(stderr, "ksm-loader: attaching %s: %s\n",
-				bpf_program__name(prog), strerror(-err));
-			return err;
-		}
-		snprintf(path, sizeof(path), "%s/link_%s", dir, bpf_program__name(prog));
+		snprintf(path, sizeof(path), "%s/link_%s", dir, s->progs[i].name);
 		err = bpf_link__pin(link, path);
-		bpf_link__destroy(link);
 		if (err) {
 			fprintf(stderr, "ksm-loader: pinning link at %s: %s\n",
 				path, strerror(-err));
@@ -58,11 +52,11 @@ static int pin_all(struct ksm_stats *skel, const char *dir)
 
 int cmd_stats_start(const struct loader_opts *o)
 {
-	struct ksm_stats *skel = NULL;
-	bool has_advisor;
+	struct stats_prog p = { 0 };
+	char why[160];
 	int err, ret = EXIT_FAIL;
 
-	if (require_root() || require_ksm_tracepoints(&has_advisor))
+	if (require_root())
 		return EXIT_FAIL;
 	if (ensure_bpffs(o->pin_dir))
 		return EXIT_FAIL;
@@ -76,29 +70,22 @@ int cmd_stats_start(const struct loader_opts *o)
 		return EXIT_FAIL;
 	}
 
-	skel = ksm_stats__open();
-	if (!skel) {
-		fprintf(stderr, "ksm-loader: opening the stats BPF object: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	if (!has_advisor)
-		bpf_program__set_autoload(skel->progs.ksm_advisor, false);
-	err = ksm_stats__load(skel);
-	if (err) {
-		fprintf(stderr, "ksm-loader: loading the stats BPF programs: %s (run with -v for the verifier log)\n",
-			strerror(-err));
-		goto cleanup;
-	}
-	if (pin_all(skel, o->pin_dir))
+	err = stats_prog_load(&p, why, sizeof(why));
+	if (err == -EOPNOTSUPP)
+		fprintf(stderr, "ksm-loader: %s: BPF stats are unavailable; sysfs counters and tuning still work\n",
+			why);
+	else if (err)
+		fprintf(stderr, "ksm-loader: %s (run with -v for the verifier log)\n", why);
+	if (err || pin_all(&p, o->pin_dir))
 		goto cleanup;
 	if (!o->json)
 		printf("ksm-loader: stats running, pinned at %s%s\n", o->pin_dir,
-		       has_advisor ? "" : " (no ksm_advisor tracepoint on this kernel)");
+		       p.has_advisor ? "" : " (no ksm_advisor tracepoint on this kernel)");
 	ret = EXIT_OK;
 cleanup:
 	if (ret != EXIT_OK)
 		remove_pin_dir(o->pin_dir);
-	ksm_stats__destroy(skel);
+	stats_prog_destroy(&p);
 	return ret;
 }
 

@@ -15,6 +15,8 @@
 
 #include "ksm_sysfs.h"
 #include "policyd.h"
+#include "procfs.h"
+#include "stats_load.h"
 #include "stats_read.h"
 
 /* Logging: one line to stderr; a timestamp unless journald adds one. */
@@ -23,16 +25,14 @@ extern bool plog_verbose;
 #define pdebug(...) do { if (plog_verbose) plog(__VA_ARGS__); } while (0)
 
 /* --- inputs.c: one observation a tick --------------------------------- */
-enum cpu_source { CPU_NONE, CPU_SCHEDSTAT, CPU_STAT };
-
 struct inputs {
 	const char *sysfs_dir;
 	bool bpf;			/* BPF stats maps open */
 	bool bpf_loaded;		/* ... loaded by us (not pinned) */
 	struct stats_maps maps;
-	struct ksm_stats *skel;
+	struct stats_prog prog;		/* when bpf_loaded */
 	pid_t ksmd;
-	enum cpu_source cpu;
+	enum procfs_cpu_source cpu;	/* ksmd's CPU time; NONE: unknown */
 	bool psi, meminfo;
 	/* Previous readings, for the deltas. */
 	bool primed;

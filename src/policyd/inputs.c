@@ -14,12 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "daemon.h"
-#include "ksm_stats.skel.h"
 #include "procfs.h"
 
 static uint64_t now_ns(void)
@@ -37,60 +34,11 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-/* Load the stats program ourselves; links live as long as we do. */
-static int load_bpf(struct inputs *in, char *why, size_t len)
-{
-	struct btf *vmlinux;
-	bool advisor;
-	int err;
-
-	if (geteuid() != 0) {
-		snprintf(why, len, "not root");
-		return -EPERM;
-	}
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		snprintf(why, len, "no kernel BTF");
-		return -ENOENT;
-	}
-	err = btf__find_by_name_kind(vmlinux, "btf_trace_ksm_start_scan",
-				     BTF_KIND_TYPEDEF) < 0 ? -ENOENT : 0;
-	advisor = btf__find_by_name_kind(vmlinux, "btf_trace_ksm_advisor",
-					 BTF_KIND_TYPEDEF) >= 0;
-	btf__free(vmlinux);
-	if (err) {
-		snprintf(why, len, "no KSM tracepoints (Linux >= 6.7)");
-		return err;
-	}
-	in->skel = ksm_stats__open();
-	if (!in->skel) {
-		snprintf(why, len, "opening the stats program: %s", strerror(errno));
-		return -errno;
-	}
-	if (!advisor)
-		bpf_program__set_autoload(in->skel->progs.ksm_advisor, false);
-	err = ksm_stats__load(in->skel);
-	if (!err)
-		err = ksm_stats__attach(in->skel);
-	if (err) {
-		snprintf(why, len, "loading the stats program: %s", strerror(-err));
-		ksm_stats__destroy(in->skel);
-		in->skel = NULL;
-		return err;
-	}
-	in->maps.counters = bpf_map__fd(in->skel->maps.counters);
-	in->maps.scan_state = bpf_map__fd(in->skel->maps.scan_state);
-	in->maps.scans = bpf_map__fd(in->skel->maps.scans);
-	in->maps.procs = bpf_map__fd(in->skel->maps.procs);
-	in->maps.cgroups = bpf_map__fd(in->skel->maps.cgroups);
-	return 0;
-}
-
 int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
 		bool may_load_bpf, char *desc, size_t desc_len)
 {
-	char why[128] = "", psi_buf[512];
 	struct psi_memory psi;
+	char why[160] = "";
 	uint64_t v;
 	int err;
 
@@ -109,18 +57,17 @@ int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
 		snprintf(why, sizeof(why), "opening %s: %s", pin_dir, strerror(-err));
 	} else if (!may_load_bpf) {
 		snprintf(why, sizeof(why), "nothing pinned at %s", pin_dir);
-	} else if (!load_bpf(in, why, sizeof(why))) {
+	} else if (!stats_prog_load(&in->prog, why, sizeof(why))) {
+		/* Its links live as long as we do. */
+		in->maps = in->prog.maps;
 		in->bpf = in->bpf_loaded = true;
 	}
 
 	if (!strcmp(sysfs_dir, KSM_SYSFS_DIR))
 		in->ksmd = procfs_find_ksmd();
-	if (in->ksmd > 0 && !procfs_task_runtime_ns(in->ksmd, &v))
-		in->cpu = CPU_SCHEDSTAT;
-	else if (in->ksmd > 0 && !procfs_task_cpu_ns(in->ksmd, &v))
-		in->cpu = CPU_STAT;
-	in->psi = !procfs_read("/proc/pressure/memory", psi_buf, sizeof(psi_buf)) &&
-		  !parse_psi_memory(psi_buf, &psi);
+	if (in->ksmd <= 0 || procfs_task_cpu_ns(in->ksmd, &v, &in->cpu))
+		in->cpu = PROCFS_CPU_NONE;
+	in->psi = !procfs_read_psi_memory(&psi);
 	in->meminfo = !procfs_read_mem_available(&v);
 
 	snprintf(desc, desc_len,
@@ -129,20 +76,19 @@ int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
 		 in->bpf_loaded ? "BPF stats (loaded by ksm-policyd)" :
 		 "BPF stats (pinned by ksm-loader)",
 		 why, !in->bpf ? ")" : "",
-		 in->cpu == CPU_SCHEDSTAT ? "schedstat (ns)" :
-		 in->cpu == CPU_STAT ? "/proc stat (clock ticks)" : "none",
+		 in->cpu == PROCFS_CPU_SCHEDSTAT ? "schedstat (ns)" :
+		 in->cpu == PROCFS_CPU_STAT ? "/proc stat (clock ticks)" : "none",
 		 in->psi ? "yes" : "no", in->meminfo ? "yes" : "no");
 	return 0;
 }
 
 void inputs_close(struct inputs *in)
 {
-	if (in->skel)
-		ksm_stats__destroy(in->skel);	/* closes the map fds too */
+	if (in->bpf_loaded)
+		stats_prog_destroy(&in->prog);	/* closes the map fds too */
 	else if (in->bpf)
 		stats_close(&in->maps);
-	in->skel = NULL;
-	in->bpf = false;
+	in->bpf = in->bpf_loaded = false;
 }
 
 static uint64_t delta(uint64_t now, uint64_t prev)
@@ -206,19 +152,17 @@ int inputs_sample(struct inputs *in, struct policyd_obs *obs,
 	struct ksm_ext_counters c;
 	struct psi_memory psi;
 	uint64_t t = now_ns(), cpu = 0, merges, enters = 0, scans;
-	char buf[512];
 	int err;
 
 	memset(obs, 0, sizeof(*obs));
 	err = ksm_sysfs_read_stats(in->sysfs_dir, now);
 	if (err)
 		return err;
-	if (in->cpu == CPU_SCHEDSTAT)
-		err = procfs_task_runtime_ns(in->ksmd, &cpu);
-	else if (in->cpu == CPU_STAT)
-		err = procfs_task_cpu_ns(in->ksmd, &cpu);
-	if (err)
-		return err;
+	if (in->cpu != PROCFS_CPU_NONE) {
+		err = procfs_task_cpu_ns(in->ksmd, &cpu, NULL);
+		if (err)
+			return err;
+	}
 
 	if (in->bpf) {
 		err = stats_read_counters(&in->maps, &c);
@@ -238,7 +182,7 @@ int inputs_sample(struct inputs *in, struct policyd_obs *obs,
 		obs->merges = delta(merges, in->prev_merges);
 		obs->mm_enters = delta(enters, in->prev_enters);
 		obs->ksmd_cpu_ns = delta(cpu, in->prev_cpu_ns);
-		obs->cpu_valid = in->cpu != CPU_NONE;
+		obs->cpu_valid = in->cpu != PROCFS_CPU_NONE;
 		/* Read now, after the interval: what ksmd ran with (the
 		 * previous tick's write, or someone else's) - if it ran all
 		 * along: a duty cycle measured over part of the interval
@@ -277,8 +221,7 @@ int inputs_sample(struct inputs *in, struct policyd_obs *obs,
 		in->tot_scans += obs->full_scans;
 		in->tot_cpu_ns += obs->ksmd_cpu_ns;
 	}
-	if (in->psi && !procfs_read("/proc/pressure/memory", buf, sizeof(buf)) &&
-	    !parse_psi_memory(buf, &psi))
+	if (in->psi && !procfs_read_psi_memory(&psi))
 		obs->psi_some_avg10 = psi.some_avg10;
 	obs->mem_valid = in->meminfo &&
 			 !procfs_read_mem_available(&obs->mem_available_bytes);

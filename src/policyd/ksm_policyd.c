@@ -486,8 +486,8 @@ static double cost_hint(const struct daemon *d, const struct ksm_sysfs_stats *s)
 {
 	double c;
 
-	if (d->in.cpu == CPU_NONE || (s->missing & KSM_STAT_PAGES_SCANNED) ||
-	    s->pages_scanned < 10000)
+	if (d->in.cpu == PROCFS_CPU_NONE ||
+	    (s->missing & KSM_STAT_PAGES_SCANNED) || s->pages_scanned < 10000)
 		return 0;
 	c = (double)d->in.prev_cpu_ns / (double)s->pages_scanned;
 	plog("ksmd's history: %.0f ns of CPU a page over %llu pages", c,

@@ -87,11 +87,14 @@ Test(procfs, pid_stat_cpu_with_hostile_comm)
 	cr_assert_eq(parse_pid_stat_cpu("1234 (x", &ticks, NULL, 0), -EINVAL);
 }
 
-Test(procfs, reads_own_stat)
+Test(procfs, reads_own_cpu_time)
 {
+	enum procfs_cpu_source src = PROCFS_CPU_NONE;
 	uint64_t ns;
 
-	cr_assert_eq(procfs_task_cpu_ns(getpid(), &ns), 0);
+	cr_assert_eq(procfs_task_cpu_ns(getpid(), &ns, &src), 0);
+	cr_assert_neq(src, PROCFS_CPU_NONE);
+	cr_assert_eq(procfs_task_cpu_ns(getpid(), &ns, NULL), 0);
 }
 
 Test(procfs, schedstat)
@@ -103,4 +106,38 @@ Test(procfs, schedstat)
 	cr_assert_eq(parse_schedstat_ns("", &ns), -EINVAL);
 	cr_assert_eq(parse_schedstat_ns("-1 2 3\n", &ns), -EINVAL);
 	cr_assert_eq(parse_schedstat_ns("12x 2 3\n", &ns), -EINVAL);
+}
+
+Test(procfs, task_cpu_prefers_schedstat)
+{
+	static const char stat[] =
+		"42 (ksmd) S 2 0 0 0 -1 2097216 0 0 0 0 250 30 0 0 25 5 1 0 5 0 0";
+	enum procfs_cpu_source src = PROCFS_CPU_NONE;
+	uint64_t ns;
+
+	/* Both given: schedstat's nanoseconds, not the stat's ticks. */
+	cr_assert_eq(parse_task_cpu_ns("2800000123 5 7\n", stat, 100, &ns, &src), 0);
+	cr_assert_eq(ns, 2800000123ull);
+	cr_assert_eq(src, PROCFS_CPU_SCHEDSTAT);
+	/* A bad schedstat is an error, not a silent switch of units. */
+	src = PROCFS_CPU_NONE;
+	cr_assert_eq(parse_task_cpu_ns("x 5 7\n", stat, 100, &ns, &src), -EINVAL);
+	cr_assert_eq(src, PROCFS_CPU_NONE);
+}
+
+Test(procfs, task_cpu_falls_back_to_stat)
+{
+	static const char stat[] =
+		"42 (ksmd) S 2 0 0 0 -1 2097216 0 0 0 0 250 30 0 0 25 5 1 0 5 0 0";
+	enum procfs_cpu_source src = PROCFS_CPU_NONE;
+	uint64_t ns;
+
+	/* 280 ticks at 100 Hz, at 250 Hz. */
+	cr_assert_eq(parse_task_cpu_ns(NULL, stat, 100, &ns, &src), 0);
+	cr_assert_eq(ns, 2800000000ull);
+	cr_assert_eq(src, PROCFS_CPU_STAT);
+	cr_assert_eq(parse_task_cpu_ns(NULL, stat, 250, &ns, NULL), 0);
+	cr_assert_eq(ns, 1120000000ull);
+	cr_assert_eq(parse_task_cpu_ns(NULL, stat, 0, &ns, NULL), -EINVAL);
+	cr_assert_eq(parse_task_cpu_ns(NULL, "42 (ksmd", 100, &ns, NULL), -EINVAL);
 }

@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 void top_sampler_init(struct top_sampler *sp, const char *sysfs_dir,
 		      const char *pin_dir, bool all_procs)
 {
@@ -48,7 +47,8 @@ static void sample_ksmd(struct top_sampler *sp, struct top_sample *s)
 	int err;
 
 	/* Look ksmd up once; again only if its pid stops answering. */
-	if (sp->ksmd_pid > 0 && !procfs_task_cpu_ns(sp->ksmd_pid, &s->ksmd_cpu_ns)) {
+	if (sp->ksmd_pid > 0 &&
+	    !procfs_task_cpu_ns(sp->ksmd_pid, &s->ksmd_cpu_ns, NULL)) {
 		s->ksmd_pid = sp->ksmd_pid;
 		return;
 	}
@@ -58,7 +58,7 @@ static void sample_ksmd(struct top_sampler *sp, struct top_sample *s)
 		sp->ksmd_pid = 0;
 		return;
 	}
-	err = procfs_task_cpu_ns(sp->ksmd_pid, &s->ksmd_cpu_ns);
+	err = procfs_task_cpu_ns(sp->ksmd_pid, &s->ksmd_cpu_ns, NULL);
 	s->ksmd_err = err;
 	s->ksmd_pid = err ? 0 : sp->ksmd_pid;
 }
