@@ -7,11 +7,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/libbpf.h>
 #include <ksm_ext/stats.h>
 
 static const char usage[] =
@@ -58,16 +56,6 @@ static const char usage[] =
 "\n"
 "Exit status: 0 ok, 1 failure, 2 bad usage.\n";
 
-static bool verbose;
-
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* Without -v our own one-line errors say what failed. */
-	if (!verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static int bad_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "ksm-loader: ");
@@ -112,7 +100,7 @@ int main(int argc, char **argv)
 	};
 	struct loader_opts o = { .scans = 8, .pin_dir = KSM_EXT_STATS_DIR };
 	const char *group, *cmd;
-	char *end;
+	char *end, err[PATH_MAX + 64];
 	long v;
 	int c;
 
@@ -133,15 +121,15 @@ int main(int argc, char **argv)
 			o.scans = (int)v;
 			break;
 		case 'P':
-			if (strncmp(optarg, "/sys/fs/bpf/", 12) || strstr(optarg, ".."))
-				return bad_usage("--pin-dir must be below /sys/fs/bpf/, not '%s'", optarg);
+			if (cli_check_pin_dir(optarg, err, sizeof(err)))
+				return bad_usage("%s", err);
 			o.pin_dir = optarg;
 			break;
 		case 's':
 			o.sets[o.nsets++] = optarg;
 			break;
 		case 'v':
-			o.verbose = verbose = true;
+			o.verbose = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -151,7 +139,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	libbpf_set_print(print_libbpf);
+	cli_libbpf_print(o.verbose);
 
 	if (optind >= argc)
 		return bad_usage("%s", "missing command (see --help)");

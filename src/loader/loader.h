@@ -4,8 +4,7 @@
 
 #include <stdbool.h>
 
-/* Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+#include "cli.h"	/* EXIT_OK, EXIT_FAIL, EXIT_USAGE */
 
 struct loader_opts {
 	bool verbose;

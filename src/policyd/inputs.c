@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <bpf/libbpf.h>
 
 #include "daemon.h"
 #include "procfs.h"
@@ -25,13 +24,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* libbpf's warnings only; its debug output would drown the log. */
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
 int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
@@ -46,7 +38,6 @@ int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
 	in->sysfs_dir = sysfs_dir;
 	in->maps.counters = in->maps.scan_state = in->maps.scans = -1;
 	in->maps.procs = in->maps.cgroups = -1;
-	libbpf_set_print(libbpf_quiet);
 
 	/* A fake sysfs (tests) is not what the BPF stats and ksmd measure. */
 	if (strcmp(sysfs_dir, KSM_SYSFS_DIR)) {

@@ -17,11 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "daemon.h"
 
 #define MAX_OVERRIDES 64
-
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 bool plog_verbose;
 
@@ -83,12 +82,13 @@ static void usage(FILE *f)
 "      --metrics-file F   write Prometheus metrics to F every tick\n"
 "      --state-file F     where the original values are recorded\n"
 "                         (default " POLICYD_STATE_DEFAULT ")\n"
-"      --pin-dir DIR      BPF stats pinned by 'ksm-loader stats start'\n"
-"                         (default " KSM_EXT_STATS_DIR ")\n"
+"      --pin-dir DIR      BPF stats pinned by 'ksm-loader stats start', below\n"
+"                         /sys/fs/bpf/ (default " KSM_EXT_STATS_DIR ")\n"
 "      --no-bpf           do not load the BPF stats program when none is\n"
 "                         pinned: use sysfs and /proc deltas\n"
 "      --sysfs-dir DIR    KSM's sysfs directory (default " KSM_SYSFS_DIR ")\n"
-"  -v, --verbose          log every tick, not only changes\n"
+"  -v, --verbose          log every tick, not only changes, and libbpf's\n"
+"                         messages\n"
 "  -h, --help             this help\n"
 "\n"
 "Exit status: 0 stopped by a signal (or --once done), 1 runtime error,\n"
@@ -403,6 +403,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{}
 	};
 	static char kv[4][POLICYD_PATH_MAX + 32];
+	char err[POLICYD_PATH_MAX + 64];
 	int c;
 
 	o->config = POLICYD_CONF_DEFAULT;
@@ -438,6 +439,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			add = kv[1];
 			break;
 		case O_PIN:
+			if (cli_check_pin_dir(optarg, err, sizeof(err))) {
+				fprintf(stderr, "ksm-policyd: %s\n", err);
+				return -EINVAL;
+			}
 			o->pin_dir = optarg;
 			break;
 		case O_NO_BPF:
@@ -525,6 +530,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &d->o))
 		return EXIT_USAGE;
+	cli_libbpf_print(plog_verbose);
 	if (load_config(&d->o, &d->cfg, err, sizeof(err))) {
 		fprintf(stderr, "ksm-policyd: %s\n", err);
 		return EXIT_USAGE;

@@ -478,7 +478,9 @@ Test(ksm_top_options, defaults_and_values)
 
 	cr_assert_eq(parse(&o, err, sizeof(err), "--json", "--delay=2", NULL), 0);
 	cr_assert(o.json && o.batch, "--json implies batch");
-	cr_assert_eq(parse(&o, err, sizeof(err), "-h", NULL), 1);
+	cr_assert_not(o.help);
+	cr_assert_eq(parse(&o, err, sizeof(err), "-h", NULL), 0);
+	cr_assert(o.help);
 }
 
 Test(ksm_top_options, bad_usage_is_one_line)
@@ -495,6 +497,8 @@ Test(ksm_top_options, bad_usage_is_one_line)
 		{ "-x", NULL, "unknown option '-x'" },
 		{ "extra", NULL, "unexpected argument 'extra'" },
 		{ "-d", NULL, "option '-d' needs an argument" },
+		{ "--pin-dir", "", "--pin-dir must be below /sys/fs/bpf/" },
+		{ "--pin-dir", "/tmp/x", "not '/tmp/x'" },
 	};
 	struct top_opts o;
 	char err[160];

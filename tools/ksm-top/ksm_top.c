@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/libbpf.h>
 
 volatile sig_atomic_t top_quit;
 
@@ -127,13 +126,13 @@ static int run_batch(struct top_app *a, bool json)
 			top_print_text(stdout, &a->frame, width);
 		if (fflush(stdout) == EOF) {
 			fprintf(stderr, "ksm-top: writing the output: %s\n", strerror(errno));
-			return 1;
+			return EXIT_FAIL;
 		}
 	}
-	return 0;
+	return EXIT_OK;
 nomem:
 	fprintf(stderr, "ksm-top: out of memory\n");
-	return 1;
+	return EXIT_FAIL;
 }
 
 static void app_init(struct top_app *a, const struct top_opts *o)
@@ -164,12 +163,6 @@ static void app_free(struct top_app *a)
 	free(a->cgroups);
 }
 
-/* libbpf would write to the screen under ncurses; our own lines say more. */
-static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct top_opts o;
@@ -178,19 +171,20 @@ int main(int argc, char **argv)
 	int ret;
 
 	ret = top_parse_args(argc, argv, &o, err, sizeof(err));
-	if (ret == 1) {
-		fputs(top_usage, stdout);
-		return 0;
-	}
 	if (ret) {
 		fprintf(stderr, "ksm-top: %s\n", err);
-		return 2;
+		return ret;
+	}
+	if (o.help) {
+		fputs(top_usage, stdout);
+		return EXIT_OK;
 	}
 	if (!o.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "ksm-top: not a terminal; use -b (text) or --json for batch output\n");
-		return 1;
+		return EXIT_FAIL;
 	}
-	libbpf_set_print(quiet_libbpf);
+	/* libbpf would write over the screen; our n/a line says more. */
+	cli_libbpf_print(false);
 	install_signals();
 	app_init(&a, &o);
 	ret = o.batch ? run_batch(&a, o.json) : top_ui_run(&a);

@@ -32,7 +32,8 @@ const char top_usage[] =
 "                       TEXT (case-insensitive)\n"
 "  -c, --cgroups        start in the per-cgroup view\n"
 "  -a, --all            list every process, also those KSM has no pages of\n"
-"      --pin-dir DIR    the BPF stats maps (default " KSM_EXT_STATS_DIR ")\n"
+"      --pin-dir DIR    the BPF stats maps, below /sys/fs/bpf/ (default\n"
+"                       " KSM_EXT_STATS_DIR ")\n"
 "  -m, --mono           no colour (also when NO_COLOR is set)\n"
 "  -h, --help           show this help and exit\n"
 "\n"
@@ -106,7 +107,7 @@ static int bad(char *err, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
-	return 2;
+	return EXIT_USAGE;
 }
 
 int top_parse_delay(const char *s, double *out)
@@ -202,11 +203,13 @@ int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 			o->mono = true;
 			break;
 		case OPT_PIN_DIR:
-			if (!*optarg)
-				return bad(err, errlen, "empty --pin-dir");
+			if (cli_check_pin_dir(optarg, err, errlen))
+				return EXIT_USAGE;
 			o->pin_dir = optarg;
 			break;
-		case 'h': return 1;
+		case 'h':
+			o->help = true;
+			return EXIT_OK;
 		case ':':
 			return bad(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -217,5 +220,5 @@ int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 	}
 	if (optind < argc)
 		return bad(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
-	return 0;
+	return EXIT_OK;
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "cli.h"
 #include "ksm_sysfs.h"
 #include "procfs.h"
 #include "stats_read.h"
@@ -298,7 +299,7 @@ void top_sample_free(struct top_sample *s);
 /* ---- the command line: options.c ----------------------------------------- */
 
 struct top_opts {
-	bool batch, json, cgroups, reverse, all, mono;
+	bool help, batch, json, cgroups, reverse, all, mono;
 	long iterations;		/* 0: no limit */
 	double delay_s;
 	enum top_col sort;
@@ -308,7 +309,10 @@ struct top_opts {
 
 extern const char top_usage[];
 int top_parse_delay(const char *s, double *out);
-/* 0: run; 1: --help; 2: bad usage, @err holds the one line to print. */
+/*
+ * EXIT_OK: run, or print top_usage when o->help; EXIT_USAGE: @err holds
+ * the one line to print.
+ */
 int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 		   size_t errlen);
 

@@ -549,7 +549,7 @@ int top_ui_run(struct top_app *a)
 	if (!scr) {
 		fprintf(stderr, "ksm-top: cannot drive this terminal (TERM=%s); try -b\n",
 			term ? term : "unset");
-		return 1;
+		return EXIT_FAIL;
 	}
 	set_escdelay(25);
 	cbreak();
@@ -566,7 +566,7 @@ int top_ui_run(struct top_app *a)
 	delscreen(scr);
 	if (err) {
 		fprintf(stderr, "ksm-top: out of memory\n");
-		return 1;
+		return EXIT_FAIL;
 	}
-	return 0;
+	return EXIT_OK;
 }

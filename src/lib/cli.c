@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#define BPFFS "/sys/fs/bpf/"
+
+static bool libbpf_verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	/* Its debug trace is hundreds of lines a load: never. */
+	if (!libbpf_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void cli_libbpf_print(bool verbose)
+{
+	libbpf_verbose = verbose;
+	libbpf_set_print(print_libbpf);
+}
+
+int cli_check_pin_dir(const char *dir, char *err, size_t err_len)
+{
+	size_t n = strlen(BPFFS);
+
+	/* Not bpffs' root itself: 'stats stop' empties the directory. */
+	if (strncmp(dir, BPFFS, n) || !dir[n + strspn(dir + n, "/")] ||
+	    strstr(dir, "..")) {
+		snprintf(err, err_len, "--pin-dir must be below %s, not '%s'",
+			 BPFFS, dir);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What ksm-loader, ksm-policyd and ksm-top do alike on the command line:
+ * their exit statuses, what libbpf may print, and which --pin-dir they
+ * accept.
+ */
+#ifndef KSM_EXT_CLI_H
+#define KSM_EXT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The exit statuses of all three programs, as their manuals say. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/*
+ * libbpf's warnings and notes (a verifier log among them) go to stderr only
+ * when @verbose, its debug trace never; otherwise our own one-line errors
+ * say what failed, and ksm-top's screen stays whole.
+ */
+void cli_libbpf_print(bool verbose);
+
+/*
+ * Pure: 0 when @dir may be a pin directory (a path below /sys/fs/bpf/,
+ * without ".."); otherwise -EINVAL and the one line to print in @err.
+ */
+int cli_check_pin_dir(const char *dir, char *err, size_t err_len);
+
+#endif /* KSM_EXT_CLI_H */
