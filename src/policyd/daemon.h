@@ -19,13 +19,20 @@
 #include "stats_load.h"
 #include "stats_read.h"
 
-/* Logging: one line to stderr; a timestamp unless journald adds one. */
-__attribute__((format(printf, 1, 2))) void plog(const char *fmt, ...);
-extern bool plog_verbose;
-#define pdebug(...) do { if (plog_verbose) plog(__VA_ARGS__); } while (0)
+/* --- ksm_policyd.c: logging and the clock ---------------------------- */
+/* One line to stderr; a timestamp unless journald adds one. */
+__attribute__((format(printf, 1, 2))) void policyd_log(const char *fmt, ...);
+extern bool policyd_verbose;		/* -v: every tick, libbpf's messages */
+#define policyd_debug(...)						\
+	do {								\
+		if (policyd_verbose)					\
+			policyd_log(__VA_ARGS__);			\
+	} while (0)
+/* CLOCK_MONOTONIC in ns: what the ticks are timed with. */
+uint64_t policyd_mono_ns(void);
 
 /* --- inputs.c: one observation a tick --------------------------------- */
-struct inputs {
+struct policyd_inputs {
 	const char *sysfs_dir;
 	bool bpf;			/* BPF stats maps open */
 	bool bpf_loaded;		/* ... loaded by us (not pinned) */
@@ -52,18 +59,19 @@ struct inputs {
  * else the stats program loaded by us (@may_load_bpf), else sysfs and
  * /proc deltas.  Describes what it found in @desc (logged once).
  */
-int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
-		bool may_load_bpf, char *desc, size_t desc_len);
+int inputs_open(struct policyd_inputs *in, const char *sysfs_dir,
+		const char *pin_dir, bool may_load_bpf, char *desc,
+		size_t desc_len);
 /* Deltas since the previous call (the first call primes: obs all zero). */
-int inputs_sample(struct inputs *in, struct policyd_obs *obs,
+int inputs_sample(struct policyd_inputs *in, struct policyd_obs *obs,
 		  struct ksm_sysfs_stats *now);
-void inputs_close(struct inputs *in);
+void inputs_close(struct policyd_inputs *in);
 /* Cheap check between ticks: has an mm entered KSM since the last sample?
  * Always false without the BPF stats. */
-bool inputs_new_mm(struct inputs *in);
+bool inputs_new_mm(struct policyd_inputs *in);
 
 /* --- knobs.c: the KSM knobs and the state file ------------------------ */
-struct knobs {
+struct policyd_knob_io {
 	const char *sysfs_dir;
 	const char *state_path;
 	int state_fd;			/* locked; -1 in dry-run */
@@ -77,15 +85,16 @@ struct knobs {
  * Prints its own errors.  @state_path NULL: write without a state file
  * (--once leaves what it wrote in place).
  */
-int knobs_open(struct knobs *k, const char *sysfs_dir, const char *state_path,
-	       bool dry_run, bool save_run, bool save_advisor);
+int knobs_open(struct policyd_knob_io *k, const char *sysfs_dir,
+	       const char *state_path, bool dry_run, bool save_run,
+	       bool save_advisor);
 /* Write a knob (the state file first, so a crash between is harmless). */
-int knobs_write(struct knobs *k, enum policyd_knob which, const char *val);
-int knobs_write_u64(struct knobs *k, enum policyd_knob which, uint64_t val);
+int knobs_write(struct policyd_knob_io *k, enum policyd_knob which,
+		const char *val);
+int knobs_write_u64(struct policyd_knob_io *k, enum policyd_knob which,
+		    uint64_t val);
 /* Restore what we wrote and still own; remove the state file. */
-int knobs_restore(struct knobs *k);
-/* The value last written, or "" when none. */
-const char *knobs_last(const struct knobs *k, enum policyd_knob which);
+int knobs_restore(struct policyd_knob_io *k);
 
 /* --- notify.c: sd_notify(3) without libsystemd ------------------------ */
 /* Send @msg when NOTIFY_SOCKET is set; a no-op otherwise. */

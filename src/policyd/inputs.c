@@ -13,21 +13,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon.h"
 #include "procfs.h"
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
-		bool may_load_bpf, char *desc, size_t desc_len)
+int inputs_open(struct policyd_inputs *in, const char *sysfs_dir,
+		const char *pin_dir, bool may_load_bpf, char *desc,
+		size_t desc_len)
 {
 	struct psi_memory psi;
 	char why[160] = "";
@@ -73,7 +65,7 @@ int inputs_open(struct inputs *in, const char *sysfs_dir, const char *pin_dir,
 	return 0;
 }
 
-void inputs_close(struct inputs *in)
+void inputs_close(struct policyd_inputs *in)
 {
 	if (in->bpf_loaded)
 		stats_prog_destroy(&in->prog);	/* closes the map fds too */
@@ -107,7 +99,7 @@ static uint64_t policy_skips(const struct ksm_sysfs_stats *now,
 	return delta(now->ext_pages_skipped, prev->ext_pages_skipped);
 }
 
-bool inputs_new_mm(struct inputs *in)
+bool inputs_new_mm(struct policyd_inputs *in)
 {
 	struct ksm_ext_counters c;
 
@@ -116,7 +108,7 @@ bool inputs_new_mm(struct inputs *in)
 }
 
 /* Full scans from the BPF ring since the last call. */
-static int bpf_scans(struct inputs *in, struct policyd_obs *obs)
+static int bpf_scans(struct policyd_inputs *in, struct policyd_obs *obs)
 {
 	struct ksm_ext_scan ring[KSM_EXT_SCAN_RING];
 	int n, i;
@@ -137,12 +129,12 @@ static int bpf_scans(struct inputs *in, struct policyd_obs *obs)
 	return 0;
 }
 
-int inputs_sample(struct inputs *in, struct policyd_obs *obs,
+int inputs_sample(struct policyd_inputs *in, struct policyd_obs *obs,
 		  struct ksm_sysfs_stats *now)
 {
 	struct ksm_ext_counters c;
 	struct psi_memory psi;
-	uint64_t t = now_ns(), cpu = 0, merges, enters = 0, scans;
+	uint64_t t = policyd_mono_ns(), cpu = 0, merges, enters = 0, scans;
 	int err;
 
 	memset(obs, 0, sizeof(*obs));

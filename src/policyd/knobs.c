@@ -39,7 +39,7 @@ static int read_knob(const char *dir, enum policyd_knob which, char *out,
 	return 0;
 }
 
-static int save_state(struct knobs *k)
+static int save_state(struct policyd_knob_io *k)
 {
 	char buf[1024];
 	int n;
@@ -69,8 +69,8 @@ static int restore(const char *dir, const struct policyd_state_file *ks)
 			continue;
 		err = read_knob(dir, i, now[i], sizeof(now[i]));
 		if (err) {
-			plog("cannot read %s to restore it: %s",
-			     policyd_knob_names[i], strerror(-err));
+			policyd_log("cannot read %s to restore it: %s",
+				    policyd_knob_names[i], strerror(-err));
 			ret = err;
 			continue;
 		}
@@ -79,19 +79,21 @@ static int restore(const char *dir, const struct policyd_state_file *ks)
 	}
 	for (i = 0; i < POLICYD_NR_KNOBS; i++) {
 		if (act[i] == POLICYD_RESTORE_FOREIGN) {
-			plog("%s is %s, not the %s ksm-policyd wrote: someone else set it, left as is",
-			     policyd_knob_names[i], now[i],
-			     ks->k[i].last[0] ? ks->k[i].last : "(nothing)");
+			policyd_log("%s is %s, not the %s ksm-policyd wrote: someone else set it, left as is",
+				    policyd_knob_names[i], now[i],
+				    ks->k[i].last[0] ? ks->k[i].last : "(nothing)");
 		} else if (act[i] == POLICYD_RESTORE_WRITE) {
 			err = ksm_sysfs_write_str(dir, policyd_knob_names[i],
 						  ks->k[i].orig);
 			if (err) {
-				plog("cannot restore %s=%s: %s", policyd_knob_names[i],
-				     ks->k[i].orig, strerror(-err));
+				policyd_log("cannot restore %s=%s: %s",
+					    policyd_knob_names[i], ks->k[i].orig,
+					    strerror(-err));
 				ret = err;
 			} else {
-				plog("restored %s %s -> %s", policyd_knob_names[i],
-				     now[i], ks->k[i].orig);
+				policyd_log("restored %s %s -> %s",
+					    policyd_knob_names[i], now[i],
+					    ks->k[i].orig);
 			}
 		}
 	}
@@ -99,7 +101,7 @@ static int restore(const char *dir, const struct policyd_state_file *ks)
 }
 
 /* A predecessor's file, unlocked: it was killed.  Undo its writes. */
-static int recover(struct knobs *k)
+static int recover(struct policyd_knob_io *k)
 {
 	struct policyd_state_file old;
 	char buf[1024];
@@ -112,17 +114,18 @@ static int recover(struct knobs *k)
 		return 0;
 	buf[n] = '\0';
 	if (policyd_state_file_parse(buf, &old)) {
-		plog("%s is not a ksm-policyd state file: refusing to overwrite it",
-		     k->state_path);
+		policyd_log("%s is not a ksm-policyd state file: refusing to overwrite it",
+			    k->state_path);
 		return -EINVAL;
 	}
-	plog("ksm-policyd (pid %d) did not exit cleanly: restoring the knobs it recorded in %s",
-	     old.pid, k->state_path);
+	policyd_log("ksm-policyd (pid %d) did not exit cleanly: restoring the knobs it recorded in %s",
+		    old.pid, k->state_path);
 	return restore(k->sysfs_dir, &old);
 }
 
-int knobs_open(struct knobs *k, const char *sysfs_dir, const char *state_path,
-	       bool dry_run, bool save_run, bool save_advisor)
+int knobs_open(struct policyd_knob_io *k, const char *sysfs_dir,
+	       const char *state_path, bool dry_run, bool save_run,
+	       bool save_advisor)
 {
 	int i, err;
 
@@ -137,15 +140,15 @@ int knobs_open(struct knobs *k, const char *sysfs_dir, const char *state_path,
 		k->state_fd = open(state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (k->state_fd < 0) {
 			err = -errno;
-			plog("cannot open the state file %s: %s", state_path,
-			     strerror(errno));
+			policyd_log("cannot open the state file %s: %s",
+				    state_path, strerror(errno));
 			return err;
 		}
 		if (flock(k->state_fd, LOCK_EX | LOCK_NB)) {
 			err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-			plog(err == -EBUSY ?
-			     "another ksm-policyd is running (it holds %s)" :
-			     "cannot lock %s: %s", state_path, strerror(errno));
+			policyd_log(err == -EBUSY ?
+				    "another ksm-policyd is running (it holds %s)" :
+				    "cannot lock %s: %s", state_path, strerror(errno));
 			close(k->state_fd);
 			k->state_fd = -1;
 			return err;
@@ -166,24 +169,21 @@ int knobs_open(struct knobs *k, const char *sysfs_dir, const char *state_path,
 		err = read_knob(sysfs_dir, i, k->ks.k[i].orig,
 				sizeof(k->ks.k[i].orig));
 		if (err) {
-			plog("cannot read %s/%s: %s", sysfs_dir,
-			     policyd_knob_names[i], strerror(-err));
+			policyd_log("cannot read %s/%s: %s", sysfs_dir,
+				    policyd_knob_names[i], strerror(-err));
 			return err;
 		}
 		k->ks.k[i].saved = true;
 	}
 	err = save_state(k);
 	if (err)
-		plog("cannot write the state file %s: %s", state_path, strerror(-err));
+		policyd_log("cannot write the state file %s: %s", state_path,
+			    strerror(-err));
 	return err;
 }
 
-const char *knobs_last(const struct knobs *k, enum policyd_knob which)
-{
-	return k->ks.k[which].last;
-}
-
-int knobs_write(struct knobs *k, enum policyd_knob which, const char *val)
+int knobs_write(struct policyd_knob_io *k, enum policyd_knob which,
+		const char *val)
 {
 	int err;
 
@@ -196,18 +196,19 @@ int knobs_write(struct knobs *k, enum policyd_knob which, const char *val)
 	strcpy(k->ks.k[which].last, val);
 	err = save_state(k);
 	if (err) {
-		plog("cannot update the state file %s: %s", k->state_path,
-		     strerror(-err));
+		policyd_log("cannot update the state file %s: %s",
+			    k->state_path, strerror(-err));
 		return err;
 	}
 	err = ksm_sysfs_write_str(k->sysfs_dir, policyd_knob_names[which], val);
 	if (err)
-		plog("cannot write %s=%s: %s", policyd_knob_names[which], val,
-		     strerror(-err));
+		policyd_log("cannot write %s=%s: %s", policyd_knob_names[which], val,
+			    strerror(-err));
 	return err;
 }
 
-int knobs_write_u64(struct knobs *k, enum policyd_knob which, uint64_t val)
+int knobs_write_u64(struct policyd_knob_io *k, enum policyd_knob which,
+		    uint64_t val)
 {
 	char buf[24];
 
@@ -215,7 +216,7 @@ int knobs_write_u64(struct knobs *k, enum policyd_knob which, uint64_t val)
 	return knobs_write(k, which, buf);
 }
 
-int knobs_restore(struct knobs *k)
+int knobs_restore(struct policyd_knob_io *k)
 {
 	int err;
 

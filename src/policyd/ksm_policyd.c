@@ -22,7 +22,7 @@
 
 #define MAX_OVERRIDES 64
 
-bool plog_verbose;
+bool policyd_verbose;
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -36,7 +36,7 @@ struct opts {
 	bool once, no_bpf;
 };
 
-void plog(const char *fmt, ...)
+void policyd_log(const char *fmt, ...)
 {
 	static int journal = -1;
 	char ts[32] = "";
@@ -74,7 +74,7 @@ static void usage(FILE *f)
 "  -s, --set KEY=VALUE    override one setting of the file (repeatable),\n"
 "                         e.g. -s cpu_budget_pct=20\n"
 "  -n, --dry-run          log the decisions, write nothing\n"
-"  -1, --once             one tick: observe for interval_ms, decide, write\n"
+"      --once             one tick: observe for interval_ms, decide, write\n"
 "                         (unless --dry-run), print the decision and exit;\n"
 "                         the values written are left in place\n"
 "      --take-over        run even if the kernel's advisor (advisor_mode)\n"
@@ -175,13 +175,13 @@ static void reload(const struct opts *o, struct policyd_config *cfg)
 	char err[512];
 
 	if (load_config(o, &n, err, sizeof(err))) {
-		plog("reload: %s: keeping the running settings", err);
+		policyd_log("reload: %s: keeping the running settings", err);
 		return;
 	}
 #define KEEP(field, name)						\
 	do {								\
 		if (memcmp(&n.field, &cfg->field, sizeof(n.field))) {	\
-			plog("reload: %s cannot change while running; restart ksm-policyd", name); \
+			policyd_log("reload: %s cannot change while running; restart ksm-policyd", name); \
 			memcpy(&n.field, &cfg->field, sizeof(n.field));	\
 		}							\
 	} while (0)
@@ -191,17 +191,17 @@ static void reload(const struct opts *o, struct policyd_config *cfg)
 	KEEP(dry_run, "dry_run");
 #undef KEEP
 	*cfg = n;
-	plog("reload: settings from %s applied (budget %.1f%% of a CPU, every %llu ms)",
-	     access(o->config, R_OK) ? "defaults" : o->config, cfg->cpu_budget_pct,
-	     (unsigned long long)cfg->interval_ms);
+	policyd_log("reload: settings from %s applied (budget %.1f%% of a CPU, every %llu ms)",
+		    access(o->config, R_OK) ? "defaults" : o->config,
+		    cfg->cpu_budget_pct, (unsigned long long)cfg->interval_ms);
 }
 
 struct daemon {
 	struct opts o;
 	struct policyd_config cfg;
 	struct policyd_state st;
-	struct inputs in;
-	struct knobs kn;
+	struct policyd_inputs in;
+	struct policyd_knob_io kn;
 	uint64_t expect_pages, expect_sleep;	/* on the knobs, as we know */
 	uint64_t ticks, changes, foreign;
 	uint64_t watchdog_usec;
@@ -216,12 +216,12 @@ static int apply(struct daemon *d, const struct policyd_decision *dec,
 
 	if (dec->pages_to_scan != now->pages_to_scan ||
 	    dec->sleep_ms != now->sleep_millisecs) {
-		plog("%spages_to_scan %llu -> %llu, sleep_millisecs %llu -> %llu: %s",
-		     dry ? "(dry run) " : "",
-		     (unsigned long long)now->pages_to_scan,
-		     (unsigned long long)dec->pages_to_scan,
-		     (unsigned long long)now->sleep_millisecs,
-		     (unsigned long long)dec->sleep_ms, dec->reason);
+		policyd_log("%spages_to_scan %llu -> %llu, sleep_millisecs %llu -> %llu: %s",
+			    dry ? "(dry run) " : "",
+			    (unsigned long long)now->pages_to_scan,
+			    (unsigned long long)dec->pages_to_scan,
+			    (unsigned long long)now->sleep_millisecs,
+			    (unsigned long long)dec->sleep_ms, dec->reason);
 		/* Lower the rate before raising it: never above both. */
 		if (dec->sleep_ms > now->sleep_millisecs) {
 			err = knobs_write_u64(&d->kn, POLICYD_KNOB_SLEEP, dec->sleep_ms);
@@ -244,10 +244,10 @@ static int apply(struct daemon *d, const struct policyd_decision *dec,
 		}
 	}
 	if (dec->run >= 0 && (uint64_t)dec->run != now->run) {
-		plog("%srun %llu -> %d: %s", dry ? "(dry run) " : "",
-		     (unsigned long long)now->run, dec->run,
-		     dec->run ? "memory pressure: start KSM" :
-				"no memory pressure: stop KSM");
+		policyd_log("%srun %llu -> %d: %s", dry ? "(dry run) " : "",
+			    (unsigned long long)now->run, dec->run,
+			    dec->run ? "memory pressure: start KSM" :
+				       "no memory pressure: stop KSM");
 		err = knobs_write_u64(&d->kn, POLICYD_KNOB_RUN, (uint64_t)dec->run);
 	}
 	return err;
@@ -285,11 +285,11 @@ static void write_metrics(struct daemon *d)
 	n = policyd_metrics_format(&m, buf, sizeof(buf));
 	err = n < 0 ? n : metrics_write(d->cfg.metrics_file, buf, n);
 	if (err)
-		plog("cannot write metrics to %s: %s", d->cfg.metrics_file,
-		     strerror(-err));
+		policyd_log("cannot write metrics to %s: %s",
+			    d->cfg.metrics_file, strerror(-err));
 }
 
-static uint64_t mono_ns(void)
+uint64_t policyd_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -307,7 +307,7 @@ static void sleep_until(struct daemon *d, uint64_t deadline)
 	struct timespec ts;
 
 	while (!got_term && !got_hup) {
-		t = mono_ns();
+		t = policyd_mono_ns();
 		if (t >= deadline)
 			return;
 		t = step && d->in.bpf && t + step < deadline ? t + step : deadline;
@@ -315,7 +315,7 @@ static void sleep_until(struct daemon *d, uint64_t deadline)
 		ts.tv_nsec = t % 1000000000ull;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		if (t < deadline && inputs_new_mm(&d->in)) {
-			pdebug("a process entered KSM: tick now");
+			policyd_debug("a process entered KSM: tick now");
 			return;
 		}
 	}
@@ -341,7 +341,7 @@ static int tick(struct daemon *d)
 
 	err = inputs_sample(&d->in, &obs, &now);
 	if (err) {
-		plog("reading KSM's state: %s", strerror(-err));
+		policyd_log("reading KSM's state: %s", strerror(-err));
 		return err;
 	}
 	d->ticks++;
@@ -357,18 +357,18 @@ static int tick(struct daemon *d)
 	}
 	policyd_step(&d->cfg, &d->st, &obs, &dec);
 	if (obs.foreign_write)
-		plog("pages_to_scan=%llu sleep_millisecs=%llu were set by someone else: %s",
-		     (unsigned long long)now.pages_to_scan,
-		     (unsigned long long)now.sleep_millisecs, dec.reason);
-	pdebug("tick: %s; scanned %llu, merges %llu, full scans %llu, ksmd %.1f%%, knobs %llu/%llu ms, cost %.0f/%.0f ns, yield %.2f/1000, rate %.0f pages/s, psi %.1f",
-	       dec.reason, (unsigned long long)obs.pages_scanned,
-	       (unsigned long long)obs.merges,
-	       (unsigned long long)obs.full_scans,
-	       obs.wall_ns ? 100.0 * obs.ksmd_cpu_ns / obs.wall_ns : 0.0,
-	       (unsigned long long)obs.knob_pages,
-	       (unsigned long long)obs.knob_sleep_ms,
-	       d->st.cost_ns_per_page, d->st.cost_batch_ns_per_page,
-	       d->st.yield_ewma, d->st.rate, obs.psi_some_avg10);
+		policyd_log("pages_to_scan=%llu sleep_millisecs=%llu were set by someone else: %s",
+			    (unsigned long long)now.pages_to_scan,
+			    (unsigned long long)now.sleep_millisecs, dec.reason);
+	policyd_debug("tick: %s; scanned %llu, merges %llu, full scans %llu, ksmd %.1f%%, knobs %llu/%llu ms, cost %.0f/%.0f ns, yield %.2f/1000, rate %.0f pages/s, psi %.1f",
+		      dec.reason, (unsigned long long)obs.pages_scanned,
+		      (unsigned long long)obs.merges,
+		      (unsigned long long)obs.full_scans,
+		      obs.wall_ns ? 100.0 * obs.ksmd_cpu_ns / obs.wall_ns : 0.0,
+		      (unsigned long long)obs.knob_pages,
+		      (unsigned long long)obs.knob_sleep_ms,
+		      d->st.cost_ns_per_page, d->st.cost_batch_ns_per_page,
+		      d->st.yield_ewma, d->st.rate, obs.psi_some_avg10);
 	if (d->st.phase != POLICYD_HOLD) {
 		err = apply(d, &dec, &now);
 		if (err)
@@ -386,12 +386,13 @@ static int tick(struct daemon *d)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_TAKE_OVER = 256, O_METRICS, O_STATE, O_PIN, O_NO_BPF, O_SYSFS };
+	enum { O_ONCE = 256, O_TAKE_OVER, O_METRICS, O_STATE, O_PIN, O_NO_BPF,
+	       O_SYSFS };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "set", required_argument, NULL, 's' },
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "once", no_argument, NULL, '1' },
+		{ "once", no_argument, NULL, O_ONCE },
 		{ "take-over", no_argument, NULL, O_TAKE_OVER },
 		{ "metrics-file", required_argument, NULL, O_METRICS },
 		{ "state-file", required_argument, NULL, O_STATE },
@@ -410,7 +411,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->sysfs_dir = KSM_SYSFS_DIR;
 	o->pin_dir = KSM_EXT_STATS_DIR;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:n1vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:nvh", lo, NULL)) != -1) {
 		const char *add = NULL;
 
 		switch (c) {
@@ -424,7 +425,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'n':
 			add = "dry_run=yes";
 			break;
-		case '1':
+		case O_ONCE:
 			o->once = true;
 			break;
 		case O_TAKE_OVER:
@@ -452,7 +453,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->sysfs_dir = optarg;
 			break;
 		case 'v':
-			plog_verbose = true;
+			policyd_verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -495,8 +496,8 @@ static double cost_hint(const struct daemon *d, const struct ksm_sysfs_stats *s)
 	    (s->missing & KSM_STAT_PAGES_SCANNED) || s->pages_scanned < 10000)
 		return 0;
 	c = (double)d->in.prev_cpu_ns / (double)s->pages_scanned;
-	plog("ksmd's history: %.0f ns of CPU a page over %llu pages", c,
-	     (unsigned long long)s->pages_scanned);
+	policyd_log("ksmd's history: %.0f ns of CPU a page over %llu pages", c,
+		    (unsigned long long)s->pages_scanned);
 	return c;
 }
 
@@ -530,7 +531,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &d->o))
 		return EXIT_USAGE;
-	cli_libbpf_print(plog_verbose);
+	cli_libbpf_print(policyd_verbose);
 	if (load_config(&d->o, &d->cfg, err, sizeof(err))) {
 		fprintf(stderr, "ksm-policyd: %s\n", err);
 		return EXIT_USAGE;
@@ -555,34 +556,34 @@ int main(int argc, char **argv)
 		       d->cfg.manage_run, take))
 		return EXIT_FAIL;
 	if (take) {
-		plog("taking over from the kernel's advisor (advisor_mode %s -> none; restored on exit)",
-		     now.advisor_mode);
+		policyd_log("taking over from the kernel's advisor (advisor_mode %s -> none; restored on exit)",
+			    now.advisor_mode);
 		if (knobs_write(&d->kn, POLICYD_KNOB_ADVISOR, "none"))
 			goto out;
 	}
 	inputs_open(&d->in, d->o.sysfs_dir, d->o.pin_dir, !d->o.no_bpf, desc,
 		    sizeof(desc));
-	plog("%s", desc);
+	policyd_log("%s", desc);
 	if (inputs_sample(&d->in, &obs, &now)) {
-		plog("reading KSM's state: %s", strerror(errno));
+		policyd_log("reading KSM's state: %s", strerror(errno));
 		goto out;
 	}
 	if (!now.run && !d->cfg.manage_run)
-		plog("KSM is stopped (run=0): the knobs are tuned but nothing is scanned until run=1 (or set manage_run=yes)");
+		policyd_log("KSM is stopped (run=0): the knobs are tuned but nothing is scanned until run=1 (or set manage_run=yes)");
 	d->expect_pages = now.pages_to_scan;
 	d->expect_sleep = now.sleep_millisecs;
 	d->watchdog_usec = notify_watchdog_usec();
 
 	policyd_init(&d->cfg, &d->st, &dec, cost_hint(d, &now));
-	plog("started: budget %.1f%% of a CPU, every %llu ms%s", d->cfg.cpu_budget_pct,
-	     (unsigned long long)d->cfg.interval_ms,
-	     d->cfg.dry_run ? ", dry run (nothing is written)" : "");
+	policyd_log("started: budget %.1f%% of a CPU, every %llu ms%s",
+		    d->cfg.cpu_budget_pct, (unsigned long long)d->cfg.interval_ms,
+		    d->cfg.dry_run ? ", dry run (nothing is written)" : "");
 	if (!d->o.once && apply(d, &dec, &now))
 		goto out;
 	notify_send("READY=1");
 	status(d);
 
-	deadline = mono_ns();
+	deadline = policyd_mono_ns();
 	for (;;) {
 		deadline += tick_ms(d) * 1000000ull;
 		sleep_until(d, deadline);
@@ -593,14 +594,14 @@ int main(int argc, char **argv)
 			notify_send("RELOADING=1");
 			reload(&d->o, &d->cfg);
 			notify_send("READY=1");
-			deadline = mono_ns();
+			deadline = policyd_mono_ns();
 			continue;
 		}
 		/* Woken early (new mm), or fell behind (suspend, a stopped
 		 * process): the next tick is one interval from now. */
-		if (mono_ns() < deadline ||
-		    mono_ns() > deadline + tick_ms(d) * 1000000ull)
-			deadline = mono_ns();
+		if (policyd_mono_ns() < deadline ||
+		    policyd_mono_ns() > deadline + tick_ms(d) * 1000000ull)
+			deadline = policyd_mono_ns();
 		if (tick(d))
 			goto out;
 		if (d->o.once) {
@@ -617,6 +618,6 @@ out:
 		unlink(d->cfg.metrics_file);
 	inputs_close(&d->in);
 	if (ret == EXIT_OK && !d->o.once)
-		plog("stopped");
+		policyd_log("stopped");
 	return ret;
 }

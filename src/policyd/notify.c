@@ -35,7 +35,7 @@ void notify_send(const char *msg)
 		return;
 	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
 		   salen) < 0)
-		pdebug("sd_notify to %s: %s", path, strerror(errno));
+		policyd_debug("sd_notify to %s: %s", path, strerror(errno));
 	close(fd);
 }
 
