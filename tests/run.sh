@@ -8,7 +8,9 @@
 #
 # A host test exits 0 (pass), 77 (skip: it prints the reason last) or
 # anything else (fail).  Logs: build/test-logs/ (TEST_LOGS overrides).
-# Usage: tests/run.sh [unit|host|guest|vm]...   (default: unit host vm)
+# Usage: tests/run.sh [unit|host|guest|vm]... [NAME]...
+#   (default tiers: unit host vm); a NAME (e.g. misbehaving) runs only the
+#   host and guest tests of that name, the vm tier passing it on.
 # A failing test is counted, never fatal: every status below is caught.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +63,7 @@ run_scripts() {	# dir tier
 	local t name rc log
 	for t in "$1"/*.sh; do
 		[ -e "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
 		name=$2/$(basename "$t" .sh)
 		log=$LOGS/$2-$(basename "$t" .sh).log
 		rc=0
@@ -78,7 +81,7 @@ run_scripts() {	# dir tier
 run_vm() {
 	local log=$LOGS/vm.log rc=0 line before=$fail
 	# The suite takes about 20 minutes under TCG; 40 leaves room on a slow host.
-	./vmtest.sh -t 2400 -- tests/vm/run.sh >"$log" 2>&1 || rc=$?
+	./vmtest.sh -t 2400 -- tests/vm/run.sh ${names[@]+"${names[@]}"} >"$log" 2>&1 || rc=$?
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
@@ -95,15 +98,34 @@ run_vm() {
 	fi
 }
 
-tiers=("$@")
+selected() {	# name: whether the command line asks for it
+	local n
+	[ ${#names[@]} -eq 0 ] && return 0
+	for n in "${names[@]}"; do
+		[ "$n" = "$1" ] && return 0
+	done
+	return 1
+}
+
+tiers=() names=()
+for arg; do
+	case $arg in
+	unit | host | guest | vm) tiers+=("$arg") ;;
+	*)
+		[ -f "tests/host/$arg.sh" ] || [ -f "tests/vm/cases/$arg.sh" ] || {
+			echo "tests/run.sh: no tier or test '$arg' (tiers: unit, host, guest, vm; tests: tests/host/, tests/vm/cases/)" >&2
+			exit 2
+		}
+		names+=("$arg") ;;
+	esac
+done
 [ ${#tiers[@]} -gt 0 ] || tiers=(unit host vm)
 for tier in "${tiers[@]}"; do
 	case $tier in
-	unit) run_unit ;;
+	unit) [ ${#names[@]} -eq 0 ] && run_unit ;;
 	host) run_scripts tests/host host ;;
 	guest) run_scripts tests/vm/cases guest ;;
 	vm) run_vm ;;
-	*) echo "tests/run.sh: unknown tier '$tier' (unit, host, guest, vm)" >&2; exit 2 ;;
 	esac
 done
 echo "$pass passed, $fail failed, $skip skipped"

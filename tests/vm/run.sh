@@ -2,8 +2,9 @@
 # The default in-VM suite (./vmtest.sh with no command): the host tier run
 # against the guest's 6.12 kernel, then the ksm_ext tests (tests/vm/cases).
 # The repository is read-only in the guest, so logs go to $TMPDIR.
+# Arguments name tests to run alone (tests/run.sh's NAME).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export TEST_LOGS=${TMPDIR:-/tmp}/test-logs
 echo "vm suite on $(uname -r)"
-exec tests/run.sh host guest
+exec tests/run.sh host guest "$@"
