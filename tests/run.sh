@@ -17,9 +17,10 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 LOGS=${TEST_LOGS:-$BUILD/test-logs}
 HOST_TIMEOUT=${HOST_TIMEOUT:-600}
-# In the VM the repository is read-only: fall back to $TMPDIR.
+# A read-only repository: a directory of our own under $TMPDIR (a fixed
+# name in /tmp is one another user could have put a symlink at).
 { mkdir -p "$LOGS" && [ -w "$LOGS" ]; } 2>/dev/null ||
-	{ LOGS=${TMPDIR:-/tmp}/ksm-ext-test-logs; mkdir -p "$LOGS"; }
+	LOGS=$(mktemp -d "${TMPDIR:-/tmp}/ksm-ext-test-logs.XXXXXX")
 pass=0 fail=0 skip=0
 
 report() {	# status name [reason]

@@ -5,6 +5,8 @@
 # Arguments name tests to run alone (tests/run.sh's NAME).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export TEST_LOGS=${TMPDIR:-/tmp}/test-logs
+# guest-init.sh sets TMPDIR=/run/tmp, the guest's own tmpfs; elsewhere
+# tests/run.sh picks the place.
+[ -z "${TMPDIR:-}" ] || export TEST_LOGS=$TMPDIR/test-logs
 echo "vm suite on $(uname -r)"
 exec tests/run.sh host guest "$@"
