@@ -35,7 +35,15 @@ int cli_check_pin_dir(const char *dir, char *err, size_t err_len)
 	    strstr(dir, "..")) {
 		snprintf(err, err_len, "--pin-dir must be below %s, not '%s'",
 			 BPFFS, dir);
+		cli_one_line(err);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void cli_one_line(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = '?';
 }

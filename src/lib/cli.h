@@ -26,4 +26,11 @@ void cli_libbpf_print(bool verbose);
  */
 int cli_check_pin_dir(const char *dir, char *err, size_t err_len);
 
+/*
+ * Make an error message that quotes the user's input one line and inert on
+ * a terminal: control characters (a newline, an escape sequence's ESC)
+ * become '?'.
+ */
+void cli_one_line(char *msg);
+
 #endif /* KSM_EXT_CLI_H */

@@ -4,12 +4,8 @@
  */
 #include "loader.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <ksm_ext/stats.h>
 
 static const char usage[] =
@@ -56,119 +52,40 @@ static const char usage[] =
 "\n"
 "Exit status: 0 ok, 1 failure, 2 bad usage.\n";
 
-static int bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "ksm-loader: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'ksm-loader --help'.\n");
-	return EXIT_USAGE;
-}
-
-static int policy_command(const struct loader_opts *o, int argc, char **argv)
-{
-	const char *cmd = argc ? argv[0] : "";
-
-	if (!argc)
-		return bad_usage("%s", "missing policy command (list, load, status or unload)");
-	if (!strcmp(cmd, "load")) {
-		if (argc != 2)
-			return bad_usage("%s", argc < 2 ? "policy load wants a policy NAME or FILE.bpf.o"
-						: "too many arguments");
-		return cmd_policy_load(o, argv[1]);
-	}
-	if (strcmp(cmd, "list") && strcmp(cmd, "status") && strcmp(cmd, "unload"))
-		return bad_usage("unknown policy command '%s' (list, load, status or unload)", cmd);
-	if (argc != 1)
-		return bad_usage("%s", "too many arguments");
-	if (!strcmp(cmd, "list"))
-		return cmd_policy_list(o);
-	if (!strcmp(cmd, "status"))
-		return cmd_policy_status(o);
-	return cmd_policy_unload(o);
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "scans", required_argument, NULL, 'n' },
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "set", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct loader_opts o = { .scans = 8, .pin_dir = KSM_EXT_STATS_DIR };
-	const char *group, *cmd;
-	char *end, err[PATH_MAX + 64];
-	long v;
-	int c;
+	struct loader_args a;
+	char err[PATH_MAX + 64];
+	int ret;
 
-	/* GNU getopt permutes: options may also follow the command words. */
-	o.sets = calloc(argc, sizeof(*o.sets));
-	if (!o.sets)
-		return EXIT_FAIL;
-	while ((c = getopt_long(argc, argv, "jn:vhs:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			o.json = true;
-			break;
-		case 'n':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 || v > KSM_EXT_SCAN_RING)
-				return bad_usage("--scans wants a number from 1 to 64, not '%s'", optarg);
-			o.scans = (int)v;
-			break;
-		case 'P':
-			if (cli_check_pin_dir(optarg, err, sizeof(err)))
-				return bad_usage("%s", err);
-			o.pin_dir = optarg;
-			break;
-		case 's':
-			o.sets[o.nsets++] = optarg;
-			break;
-		case 'v':
-			o.verbose = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EXIT_OK;
-		default:
+	ret = loader_parse_args(argc, argv, &a, err, sizeof(err));
+	if (ret != EXIT_OK) {
+		fprintf(stderr, "ksm-loader: %s\n", err);
+		if (ret == EXIT_USAGE)
 			fprintf(stderr, "Try 'ksm-loader --help'.\n");
-			return EXIT_USAGE;
-		}
+		return ret;
 	}
-	cli_libbpf_print(o.verbose);
-
-	if (optind >= argc)
-		return bad_usage("%s", "missing command (see --help)");
-	group = argv[optind];
-	if (o.nsets && (strcmp(group, "policy") || argc - optind < 2 ||
-			strcmp(argv[optind + 1], "load")))
-		return bad_usage("%s", "--set goes with 'policy load'");
-	if (!strcmp(group, "policy"))
-		return policy_command(&o, argc - optind - 1, argv + optind + 1);
-	if (!strcmp(group, "enroll")) {
-		if (argc - optind != 2)
-			return bad_usage("%s", "enroll wants one PID");
-		errno = 0;
-		v = strtol(argv[optind + 1], &end, 10);
-		if (errno || *end || end == argv[optind + 1] || v < 1 || v > INT_MAX)
-			return bad_usage("'%s' is not a PID", argv[optind + 1]);
-		return cmd_enroll(&o, (int)v);
+	cli_libbpf_print(a.o.verbose);
+	switch (a.cmd) {
+	case LOADER_HELP:
+		fputs(usage, stdout);
+		return EXIT_OK;
+	case LOADER_STATS_START:
+		return cmd_stats_start(&a.o);
+	case LOADER_STATS_STOP:
+		return cmd_stats_stop(&a.o);
+	case LOADER_STATS_SHOW:
+		return cmd_stats_show(&a.o);
+	case LOADER_ENROLL:
+		return cmd_enroll(&a.o, a.pid);
+	case LOADER_POLICY_LIST:
+		return cmd_policy_list(&a.o);
+	case LOADER_POLICY_LOAD:
+		return cmd_policy_load(&a.o, a.policy);
+	case LOADER_POLICY_STATUS:
+		return cmd_policy_status(&a.o);
+	case LOADER_POLICY_UNLOAD:
+		return cmd_policy_unload(&a.o);
 	}
-	if (strcmp(group, "stats"))
-		return bad_usage("unknown command '%s'", group);
-	if (argc - optind != 2)
-		return bad_usage("%s", argc - optind < 2 ? "missing stats command (start, stop or show)"
-					: "too many arguments");
-	cmd = argv[optind + 1];
-	if (!strcmp(cmd, "start"))
-		return cmd_stats_start(&o);
-	if (!strcmp(cmd, "stop"))
-		return cmd_stats_stop(&o);
-	if (!strcmp(cmd, "show"))
-		return cmd_stats_show(&o);
-	return bad_usage("unknown stats command '%s' (start, stop or show)", cmd);
+	return EXIT_FAIL;
 }

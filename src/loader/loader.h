@@ -15,6 +15,30 @@ struct loader_opts {
 	int nsets;
 };
 
+enum loader_cmd {
+	LOADER_HELP,
+	LOADER_STATS_START, LOADER_STATS_STOP, LOADER_STATS_SHOW,
+	LOADER_ENROLL,
+	LOADER_POLICY_LIST, LOADER_POLICY_LOAD, LOADER_POLICY_STATUS,
+	LOADER_POLICY_UNLOAD,
+};
+
+/* The command line, parsed (args.c). */
+struct loader_args {
+	struct loader_opts o;
+	enum loader_cmd cmd;
+	int pid;		/* enroll */
+	const char *policy;	/* policy load */
+};
+
+/*
+ * Parse ksm-loader's argv into @a, doing nothing else: EXIT_OK, or
+ * EXIT_USAGE (EXIT_FAIL: out of memory) with one line in @err.  a->o.sets
+ * is allocated; the program exits without freeing it.
+ */
+int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
+		      size_t len);
+
 int cmd_stats_start(const struct loader_opts *o);
 int cmd_stats_stop(const struct loader_opts *o);
 int cmd_stats_show(const struct loader_opts *o);

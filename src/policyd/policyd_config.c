@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "policyd.h"
 
 void policyd_config_defaults(struct policyd_config *cfg)
@@ -120,6 +121,7 @@ static int fail(char *err, size_t len, const char *file, int line,
 	va_start(ap, fmt);
 	vsnprintf(err + n, len - n, fmt, ap);
 	va_end(ap);
+	cli_one_line(err);
 	return -EINVAL;
 }
 

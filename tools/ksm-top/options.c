@@ -107,6 +107,7 @@ static int bad(char *err, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
+	cli_one_line(err);
 	return EXIT_USAGE;
 }
 
