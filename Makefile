@@ -69,6 +69,8 @@ POLICYD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/policyd/*.c))
 # ksm-policyd's pure half (controller, config parser, state file and metrics
 # text), unit-tested; the rest does the daemon's I/O (src/policyd/daemon.h).
 POLICYD_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/policyd/%.o,policyd_step policyd_config state_file metrics)
+# ksm-loader's command line and the BTF reading of policy objects.
+LOADER_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/loader/%.o,args policy_obj)
 # ksm-top's pure code (no main, no ncurses, no I/O) for the unit tests.
 TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/ui.o %/sample.o,$(TOP_OBJS))
 
@@ -186,10 +188,37 @@ $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
 
 # One Criterion binary for every pure module.
-$(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(POLICYD_PURE_OBJS) \
+$(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(POLICYD_PURE_OBJS) $(LOADER_PURE_OBJS) \
 	$(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+# --- fuzzing (libFuzzer, clang-19) --------------------------------------------
+# One target per parser of outside text (tests/fuzz/fuzz_*.c).  The code
+# under test is built again with the sanitizers and coverage; `make fuzz`
+# runs each target FUZZ_SECONDS, tests/fuzz/run.sh says how.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=gnu11 -g -O1 $(FUZZ_SAN) $(INCLUDES) -Wall -Wno-unused-parameter
+FUZZ_CODE := $(filter-out src/lib/stats_load.c,$(wildcard src/lib/*.c)) \
+	$(patsubst $(BUILD)/obj/%.o,%.c,$(POLICYD_PURE_OBJS) $(TOP_PURE_OBJS) $(LOADER_PURE_OBJS))
+FUZZ_CODE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_CODE))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzzers fuzz
+# Named, so make keeps the instrumented objects between targets.
+fuzzers: $(FUZZ_CODE_OBJS) $(FUZZERS)
+
+fuzz: fuzzers
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+$(BUILD)/fuzz/obj/%.o: %.c $(TC_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_CODE_OBJS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CODE_OBJS) $(LDLIBS) -lm
 
 # --- the ksm_ext kernel and what runs in its VM ------------------------------
 # build/kernel -> the cache directory vmtest.sh builds into (bzImage, obj/,
@@ -271,5 +300,6 @@ clean:
 	rm -rf $(BUILD)
 
 ALL_OBJS := $(LIB_OBJS) $(LOADER_OBJS) $(TOP_OBJS) $(POLICYD_OBJS) $(WORKLOAD_OBJS) \
-	$(UNIT_OBJS) $(BUILD)/obj/tests/vm/policy_cycle.o $(BUILD)/obj/tests/vm/merge_probe.o
+	$(UNIT_OBJS) $(BUILD)/obj/tests/vm/policy_cycle.o $(BUILD)/obj/tests/vm/merge_probe.o \
+	$(FUZZ_CODE_OBJS)
 -include $(ALL_OBJS:.o=.d)
