@@ -94,12 +94,6 @@ int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
 	int c;
 
 	*a = (struct loader_args){ .o = { .scans = 8, .pin_dir = KSM_EXT_STATS_DIR } };
-	/* Every --set fits: at most one per argument. */
-	o->sets = calloc(argc > 0 ? argc : 1, sizeof(*o->sets));
-	if (!o->sets) {
-		snprintf(err, len, "out of memory");
-		return EXIT_FAIL;
-	}
 	opterr = 0;
 	optind = 0;	/* glibc: a full reset, so the fuzzer may call us again */
 	/* GNU getopt permutes: options may also follow the command words. */
@@ -122,6 +116,8 @@ int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
 			o->pin_dir = optarg;
 			break;
 		case 's':
+			if (o->nsets == LOADER_MAX_SETS)
+				return bad(err, len, "more than %d --set", LOADER_MAX_SETS);
 			o->sets[o->nsets++] = optarg;
 			break;
 		case 'v':

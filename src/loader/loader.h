@@ -6,12 +6,15 @@
 
 #include "cli.h"	/* EXIT_OK, EXIT_FAIL, EXIT_USAGE */
 
+/* More --set than any policy has tunables and list entries to fill. */
+#define LOADER_MAX_SETS 256
+
 struct loader_opts {
 	bool verbose;
 	bool json;
 	int scans;		/* full scans to show */
 	const char *pin_dir;	/* KSM_EXT_STATS_DIR unless overridden */
-	const char **sets;	/* policy load --set KEY=VALUE */
+	const char *sets[LOADER_MAX_SETS];	/* policy load --set KEY=VALUE */
 	int nsets;
 };
 
@@ -33,8 +36,7 @@ struct loader_args {
 
 /*
  * Parse ksm-loader's argv into @a, doing nothing else: EXIT_OK, or
- * EXIT_USAGE (EXIT_FAIL: out of memory) with one line in @err.  a->o.sets
- * is allocated; the program exits without freeing it.
+ * EXIT_USAGE with one line in @err.  @a points into @argv.
  */
 int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
 		      size_t len);

@@ -82,7 +82,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check_value(eq + 1);
 		}
 	}
-	free(a.o.sets);
 	free(text);
 	return 0;
 }
