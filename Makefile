@@ -8,8 +8,10 @@
 #   make kernel  build (or reuse) the ksm_ext kernel: ./vmtest.sh -b
 #   make vm      kernel + what the VM suite runs: the policies (built
 #                against the kernel's BTF) and the kernel's KSM selftests
-#   make check   deps + all + tests + vm + every test tier (tests/run.sh),
+#   make check   deps + all + tests + the fuzzers + a sanitizer build
+#                (build/san) + vm, then every test tier (tests/run.sh);
 #                warnings as errors
+#   make fuzz    run each libFuzzer target FUZZ_SECONDS (60)
 #   make demo    deps + all + ksm-workload + the live demo on the host kernel (scripts/demo.sh),
 #                then a policy at work on the ksm_ext kernel in the VM
 #   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
@@ -91,8 +93,11 @@ deps:
 
 check:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory -j$$(nproc) WERROR=-Werror all tests
+	@$(MAKE) --no-print-directory -j$$(nproc) WERROR=-Werror all tests fuzzers
+	@$(MAKE) --no-print-directory -j$$(nproc) WERROR=-Werror BUILD=$(BUILD)/san \
+		CFLAGS="$(SAN_CFLAGS)" all tests
 	@$(MAKE) --no-print-directory vm
+	@ln -sfn ../../bpf/policies $(BUILD)/san/bpf/policies
 	@tests/run.sh
 
 bench-hooks:
@@ -192,6 +197,10 @@ $(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(POLICYD_PURE_OBJS) $(LOADER
 	$(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+# The sanitizer build `make check` runs the unit and host tiers on again.
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
 
 # --- fuzzing (libFuzzer, clang-19) --------------------------------------------
 # One target per parser of outside text (tests/fuzz/fuzz_*.c).  The code

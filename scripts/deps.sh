@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(
 	make gcc libc6-dev pkg-config git
-	clang-19 llvm-19 libelf-dev zlib1g-dev libcap-dev
+	clang-19 llvm-19 libclang-rt-19-dev libelf-dev zlib1g-dev libcap-dev
 	libcriterion-dev libncurses-dev
 	linux-source-6.12 pahole bc bison flex libssl-dev cpio xz-utils kmod perl python3 rsync
 	qemu-system-x86 busybox-static

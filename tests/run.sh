@@ -2,14 +2,17 @@
 # Run every test tier and end with one line "N passed, N failed, N skipped".
 #
 #   unit  Criterion, no root, no KSM              build/tests/unit
+#   fuzz  each libFuzzer target, FUZZ_SMOKE_SECONDS (5) build/fuzz/fuzz_*
+#   san   unit + host again, built with ASan+UBSan  build/san/; any
+#         sanitizer report fails it
 #   host  root + a KSM kernel with tracepoints    tests/host/*.sh
 #   vm    the 6.12 kernel under qemu (vmtest.sh)  tests/vm/run.sh, which
 #         runs the host tier and the guest tier (tests/vm/cases/*.sh) inside
 #
 # A host test exits 0 (pass), 77 (skip: it prints the reason last) or
 # anything else (fail).  Logs: build/test-logs/ (TEST_LOGS overrides).
-# Usage: tests/run.sh [unit|host|guest|vm]... [NAME]...
-#   (default tiers: unit host vm); a NAME (e.g. misbehaving) runs only the
+# Usage: tests/run.sh [unit|fuzz|san|host|guest|vm]... [NAME]...
+#   (default tiers: unit fuzz san host vm); a NAME (e.g. misbehaving) runs only the
 #   host and guest tests of that name, the vm tier passing it on.
 # A failing test is counted, never fatal: every status below is caught.
 set -euo pipefail
@@ -23,18 +26,19 @@ HOST_TIMEOUT=${HOST_TIMEOUT:-600}
 	LOGS=$(mktemp -d "${TMPDIR:-/tmp}/ksm-ext-test-logs.XXXXXX")
 pass=0 fail=0 skip=0
 
+PREFIX=	# before every test's name: "san/" in the sanitizer tier
 report() {	# status name [reason]
 	case $1 in
-	pass) pass=$((pass + 1)); printf 'PASS  %s\n' "$2" ;;
-	skip) skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$2" "$3" ;;
-	*)    fail=$((fail + 1)); printf 'FAIL  %s%s\n' "$2" "${3:+: $3}" ;;
+	pass) pass=$((pass + 1)); printf 'PASS  %s\n' "$PREFIX$2" ;;
+	skip) skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$PREFIX$2" "$3" ;;
+	*)    fail=$((fail + 1)); printf 'FAIL  %s%s\n' "$PREFIX$2" "${3:+: $3}" ;;
 	esac
 }
 
 run_unit() {
 	local tap=$LOGS/unit.tap line
 	if [ ! -x "$BUILD/tests/unit" ]; then
-		report fail unit "$BUILD/tests/unit not built (run 'make')"
+		report fail unit "$BUILD/tests/unit not built (run 'make tests')"
 		return
 	fi
 	rm -f "$tap"
@@ -65,6 +69,11 @@ run_scripts() {	# dir tier
 	for t in "$1"/*.sh; do
 		[ -e "$t" ] || continue
 		selected "$(basename "$t" .sh)" || continue
+		# The sanitizer tier skips the tests of the kernel series,
+		# vmtest.sh and `make install`: they exercise none of our C.
+		case $PREFIX$(basename "$t" .sh) in
+		san/kernel_patches | san/vmtest_build | san/policyd_service) continue ;;
+		esac
 		name=$2/$(basename "$t" .sh)
 		log=$LOGS/$2-$(basename "$t" .sh).log
 		rc=0
@@ -76,6 +85,52 @@ run_scripts() {	# dir tier
 		*) report fail "$name" "exit $rc, log: $log"; sed 's/^/    | /' "$log" | tail -n 25 ;;
 		esac
 	done
+}
+
+# A few seconds of each fuzz target: replays tests/fuzz/corpus and tries
+# new inputs (make fuzz runs them longer).
+run_fuzz() {
+	local f n=0
+	for f in "$BUILD"/fuzz/fuzz_*; do
+		[ -f "$f" ] && [ -x "$f" ] || continue
+		n=$((n + 1))
+		if tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-5}" "$f" >"$LOGS/fuzz-${f##*/}.log" 2>&1; then
+			report pass "fuzz/${f##*/}"
+		else
+			report fail "fuzz/${f##*/}" "log: $LOGS/fuzz-${f##*/}.log"
+			sed 's/^/    | /' "$LOGS/fuzz-${f##*/}.log" | tail -n 8
+		fi
+	done
+	[ "$n" -gt 0 ] || report fail fuzz "no targets in $BUILD/fuzz (run 'make fuzzers')"
+}
+
+# The unit and host tiers on the sanitizer build.  Reports go to files, so
+# one cannot hide behind a test that does not check an exit status.
+run_san() {
+	local dir=$LOGS/san f
+	if [ ! -x "$BUILD/san/tests/unit" ]; then
+		report fail san "$BUILD/san not built (make check builds it)"
+		return
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	chmod 1777 "$dir"	# a test may run a program as another user
+	ASAN_OPTIONS=log_path=$dir/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$dir/ubsan:print_stacktrace=1:halt_on_error=1 \
+	LOGS=$LOGS/san BUILD=$BUILD/san PREFIX=san/ run_san_tiers
+	for f in "$dir"/asan.* "$dir"/ubsan.*; do
+		[ -e "$f" ] || continue
+		report fail san "sanitizer report $f"
+		awk 'NR <= 15 { print "    | " $0 }' "$f"
+	done
+}
+
+run_san_tiers() {
+	export ASAN_OPTIONS UBSAN_OPTIONS
+	if [ ${#names[@]} -eq 0 ]; then
+		run_unit
+	fi
+	run_scripts tests/host host
 }
 
 # The VM suite prints the same PASS/SKIP/FAIL lines; count them as vm/...
@@ -111,19 +166,21 @@ selected() {	# name: whether the command line asks for it
 tiers=() names=()
 for arg; do
 	case $arg in
-	unit | host | guest | vm) tiers+=("$arg") ;;
+	unit | fuzz | san | host | guest | vm) tiers+=("$arg") ;;
 	*)
 		[ -f "tests/host/$arg.sh" ] || [ -f "tests/vm/cases/$arg.sh" ] || {
-			echo "tests/run.sh: no tier or test '$arg' (tiers: unit, host, guest, vm; tests: tests/host/, tests/vm/cases/)" >&2
+			echo "tests/run.sh: no tier or test '$arg' (tiers: unit, fuzz, san, host, guest, vm; tests: tests/host/, tests/vm/cases/)" >&2
 			exit 2
 		}
 		names+=("$arg") ;;
 	esac
 done
-[ ${#tiers[@]} -gt 0 ] || tiers=(unit host vm)
+[ ${#tiers[@]} -gt 0 ] || tiers=(unit fuzz san host vm)
 for tier in "${tiers[@]}"; do
 	case $tier in
 	unit) [ ${#names[@]} -eq 0 ] && run_unit ;;
+	fuzz) [ ${#names[@]} -eq 0 ] && run_fuzz ;;
+	san) run_san ;;
 	host) run_scripts tests/host host ;;
 	guest) run_scripts tests/vm/cases guest ;;
 	vm) run_vm ;;

@@ -137,7 +137,8 @@ static int policy_names(const char *dir, char ***names)
 			n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_str);
+	if (n)	/* qsort(NULL, 0, ...) is undefined, and v is NULL then */
+		qsort(v, n, sizeof(*v), cmp_str);
 	*names = v;
 	return n;
 }
