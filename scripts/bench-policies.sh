@@ -166,14 +166,7 @@ run_config() {	# workload config
 		R[$key,cpu]=$c R[$key,time]=$t R[$key,scans]=$nscans
 		R[$key,skipped]=$(($(rd ext_pages_skipped) - k0))
 	fi
-	local times=()
-	for ((i = 0; i < REACTS; i++)); do
-		((i)) && sleep 2
-		react_once "$key"
-		times+=("$REACT_T")
-	done
-	R[$key,react]=$(median "${times[@]}")
-	R[$key,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1e6 }')
+	react_series "$key" 2
 	unconfigure
 	stop_workload
 	log "$key: t95 $((t95 / 1000)) ms, reaction ${R[$key,react]} us"

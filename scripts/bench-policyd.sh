@@ -119,17 +119,8 @@ run_config() {	# name
 	R[$name,steady]=$(awk -v c=$(($(cpu_ns) - ct)) -v t=$(($(now) - tt)) \
 		'BEGIN { printf "%.1f", 100 * c / (t * 1000) }')
 	# Reaction: one more process with the same duplicate content, REACTS
-	# times (where ksmd's cursor is when it enters is luck: the new mm
-	# goes behind the cursor), each stopped and followed by a 10 s pause
-	# so the next one meets the steady state again; the median counts.
-	local k times=()
-	for ((k = 0; k < REACTS; k++)); do
-		((k)) && sleep 10
-		react_once "$name"
-		times+=("$REACT_T")
-	done
-	R[$name,react]=$(median "${times[@]}")
-	R[$name,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1e6 }')
+	# times, 10 s apart.
+	react_series "$name" 10
 	if [ -n "$PD_PID" ]; then
 		R[$name,pdcpu]=$(awk '{ printf "%.2f", $1 / 1e9 }' /proc/"$PD_PID"/schedstat)
 	fi

@@ -51,6 +51,21 @@ react_once() {
 	REACT_T=$t
 }
 
+# react_series KEY PAUSE: REACTS reactions (react_once), PAUSE seconds
+# apart so each meets the steady state; sets R[KEY,react] to the median
+# and R[KEY,reacts] to each one in ms ("812.3/790.1/...").  Where ksmd's
+# cursor is when the new mm enters is luck, hence the median.
+react_series() {
+	local i times=()
+	for ((i = 0; i < REACTS; i++)); do
+		((i)) && sleep "$2"
+		react_once "$1"
+		times+=("$REACT_T")
+	done
+	R[$1,react]=$(median "${times[@]}")
+	R[$1,reacts]=$(printf '%s\n' "${times[@]}" | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1e6 }')
+}
+
 # The ksm-policyd a configuration started (PD_PID), stopped at its end
 # and at exit.
 PD_PID=
