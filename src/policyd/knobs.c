@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -137,7 +138,13 @@ int knobs_open(struct policyd_knob_io *k, const char *sysfs_dir,
 	k->ks.pid = getpid();
 
 	if (!dry_run && state_path) {
-		k->state_fd = open(state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		/* Only this daemon reads it back: 0600, whatever the umask
+		 * or the mode of a file an older version left. */
+		k->state_fd = open(state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (k->state_fd >= 0 && fchmod(k->state_fd, 0600)) {
+			close(k->state_fd);
+			k->state_fd = -1;
+		}
 		if (k->state_fd < 0) {
 			err = -errno;
 			policyd_log("cannot open the state file %s: %s",

@@ -6,9 +6,11 @@
  * file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policyd.h"
@@ -95,12 +97,30 @@ int metrics_write(const char *path, const char *buf, size_t len)
 {
 	char tmp[POLICYD_PATH_MAX + 32];
 	FILE *f;
-	int err = 0;
+	int fd, err = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
+	/*
+	 * 0644 exactly: readable by the exporter that collects it, writable
+	 * by nobody else, whatever the umask (fopen's 0666 & ~umask is
+	 * world-writable under umask 000) or a stale .tmp's mode.
+	 */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0644)) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
 	if (fwrite(buf, 1, len, f) != len)
 		err = -EIO;
 	if (fclose(f) && !err)

@@ -3,7 +3,8 @@
 # so every path is exercised without touching the real knobs: bad
 # configuration and options, the advisor refusal and take-over, dry run,
 # restore on SIGTERM, recovery after SIGKILL, one instance at a time,
-# a foreign writer, SIGHUP reload, metrics, sd_notify, manage_run, --once.
+# a foreign writer, SIGHUP reload, metrics, sd_notify, manage_run, file
+# modes under a permissive umask, --once.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/host.sh
@@ -202,6 +203,20 @@ start_pd -s manage_run=yes -s psi_high=100 -s psi_low=100
 wait_line "$PD_LOG" 5 'run 1 -> 0: no memory pressure' >/dev/null || fail "KSM not stopped: $(cat "$PD_LOG")"
 stop_pd TERM
 [ "$(cat "$FAKE/run")" = 1 ] || fail "run not restored to 1"
+
+log "file modes under umask 000: state 0600, metrics 0644"
+# A stale state file another version left world-writable is tightened too.
+: >"$STATE"
+chmod 0666 "$STATE"
+old_umask=$(umask)
+umask 000
+start_pd --metrics-file "$TMP/modes.prom" -s interval_ms=100
+umask "$old_umask"
+wait_line "$TMP/modes.prom" 5 '^ksm_policyd_ticks_total' >/dev/null || fail "no metrics file"
+[ "$(stat -c %a "$STATE")" = 600 ] || fail "state file mode $(stat -c %a "$STATE"), want 600"
+[ "$(stat -c %a "$TMP/modes.prom")" = 644 ] ||
+	fail "metrics file mode $(stat -c %a "$TMP/modes.prom"), want 644"
+stop_pd TERM
 
 log "--once: one decision printed, written, nothing to restore"
 out=$(pd --once -s interval_ms=100 2>"$TMP/once.err") || fail "--once failed: $(cat "$TMP/once.err")"
