@@ -23,13 +23,19 @@ bool path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* Create the parents of @dir below the bpffs mount, mounting bpffs at
+/*
+ * Create the parents of @dir below the bpffs mount, mounting bpffs at
  * /sys/fs/bpf first if nothing is mounted there.  @dir itself is left to
- * the caller, whose mkdir() tells whether someone else got there first. */
+ * the caller, whose mkdir() tells whether someone else got there first.
+ * A bpffs mounted without mode= is world-writable (1777): a parent that
+ * another user made, or may write to, could swap our pins for theirs, so
+ * it is refused.
+ */
 int ensure_bpffs(const char *dir)
 {
 	char path[PATH_MAX], *p;
 	struct statfs sfs;
+	struct stat st;
 
 	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC) {
 		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
@@ -43,6 +49,15 @@ int ensure_bpffs(const char *dir)
 		*p = '\0';
 		if (mkdir(path, 0700) && errno != EEXIST)
 			goto fail;
+		if (lstat(path, &st))
+			goto fail;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			fprintf(stderr, "ksm-loader: %s is not a directory of ours (uid %u, mode %04o): refusing to pin below it; remove it\n",
+				path, (unsigned int)st.st_uid,
+				(unsigned int)(st.st_mode & 07777));
+			return -1;
+		}
 		*p = '/';
 	}
 	return 0;

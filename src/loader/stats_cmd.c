@@ -214,6 +214,9 @@ int cmd_stats_show(const struct loader_opts *o)
 		if (err == -ENOENT)
 			fprintf(stderr, "ksm-loader: stats are not running (nothing pinned at %s); 'ksm-loader stats start' first\n",
 				o->pin_dir);
+		else if (err == -EACCES || err == -EPERM)
+			fprintf(stderr, "ksm-loader: reading the stats pinned at %s needs root (%s)\n",
+				o->pin_dir, strerror(-err));
 		else
 			fprintf(stderr, "ksm-loader: opening the stats maps at %s: %s\n",
 				o->pin_dir, strerror(-err));
