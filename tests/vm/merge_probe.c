@@ -17,6 +17,11 @@
  *              writing); "LAT p50=US p99=US max=US" over all 2N calls
  *   fork       fork; the parent prints "FORKED pid=CHILD" and exits, the
  *              child (which inherited the area) serves the next commands
+ *   name HEX   set the process's name (comm) to the bytes HEX spells, any
+ *              byte but NUL (ksm-top's hostile-name test); "OK"
+ *   spawn N    fork N children that rewrite the area (so they get their own
+ *              mergeable copies) and sleep until the probe exits; "SPAWNED
+ *              pid=LAST n=N"
  *   exit       exit
  *
  * Errors go to stderr with exit status 1.
@@ -28,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,10 +145,44 @@ static void latency(char *area, unsigned long n)
 	free(lat);
 }
 
+static int set_name(const char *hex)
+{
+	char name[16] = "";
+	unsigned int b;
+	size_t i;
+
+	for (i = 0; i < sizeof(name) - 1 && sscanf(hex + 2 * i, "%2x", &b) == 1 && b; i++)
+		name[i] = (char)b;
+	return prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+/* Children that die with the probe (SIGKILL on the parent's exit). */
+static pid_t spawn(char *area, unsigned long pages, unsigned long n)
+{
+	pid_t pid = 0, parent = getpid();
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+				_exit(0);
+			memset(area, 0x5a, pages * PAGE);
+			for (;;)
+				pause();
+		}
+	}
+	return pid;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long pages, i, n;
 	char line[128], *area, *end;
+
+	signal(SIGCHLD, SIG_IGN);	/* spawned children reap themselves */
 
 	if (argc != 2 || (pages = strtoul(argv[1], &end, 10)) == 0 || *end) {
 		fprintf(stderr, "usage: merge-probe PAGES\n");
@@ -180,6 +221,12 @@ int main(int argc, char **argv)
 				printf("FORKED pid=%d\n", pid);
 				return 0;
 			}
+		} else if (!strncmp(line, "name ", 5)) {
+			if (set_name(line + 5))
+				die("prctl(PR_SET_NAME)");
+			printf("OK\n");
+		} else if (sscanf(line, "spawn %lu", &n) == 1 && n > 0) {
+			printf("SPAWNED pid=%d n=%lu\n", spawn(area, pages, n), n);
 		} else if (!strcmp(line, "exit\n")) {
 			return 0;
 		} else {
