@@ -4,8 +4,8 @@
 # unloading each fail with one line naming the missing privilege, and
 # writing ext_policy is refused by the kernel; a pin directory parent that
 # someone else made or may write to is refused; what root pins under
-# /sys/fs/bpf/ksm_ext is rwx for root only, so nobody can neither list nor
-# open it, and reading it says it needs root.
+# /sys/fs/bpf/ksm_ext is rwx for root only, so the user nobody can neither
+# list nor open it, and reading it says it needs root.
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
