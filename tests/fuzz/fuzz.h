@@ -26,6 +26,28 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+/*
+ * A command line from the input: argv[0] = @argv0, then the input's
+ * NUL-separated pieces, at most FUZZ_MAX_ARGS; argv[argc] = NULL.  The
+ * pieces point into the returned buffer, which the caller frees.
+ */
+#define FUZZ_MAX_ARGS 16
+
+static inline char *fuzz_argv(const uint8_t *data, size_t size, char *argv0,
+			      char *argv[FUZZ_MAX_ARGS + 2], int *argc)
+{
+	char *text = fuzz_str(data, size), *p = text, *end = text + size;
+
+	*argc = 0;
+	argv[(*argc)++] = argv0;
+	while (*argc <= FUZZ_MAX_ARGS && p < end) {
+		argv[(*argc)++] = p;
+		p += strlen(p) + 1;
+	}
+	argv[*argc] = NULL;
+	return text;
+}
+
 #define fuzz_assert(cond) do {						\
 	if (!(cond)) {							\
 		fprintf(stderr, "%s:%d: broken promise: %s\n",		\

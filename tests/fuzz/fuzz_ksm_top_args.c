@@ -10,25 +10,13 @@
 #include "fuzz.h"
 #include "../../tools/ksm-top/top.h"
 
-#define MAX_ARGS 16
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1), *argv[MAX_ARGS + 2], *p = text;
-	char *end = text + size, err[256];
+	char *argv[FUZZ_MAX_ARGS + 2], *text, err[256];
 	struct top_opts o;
-	int argc = 0, ret;
+	int argc, ret;
 
-	if (!text)
-		abort();
-	memcpy(text, data, size);
-	text[size] = '\0';
-	argv[argc++] = "ksm-top";
-	while (argc <= MAX_ARGS && p < end) {
-		argv[argc++] = p;
-		p += strlen(p) + 1;
-	}
-	argv[argc] = NULL;
+	text = fuzz_argv(data, size, "ksm-top", argv, &argc);
 	err[0] = '\0';
 	ret = top_parse_args(argc, argv, &o, err, sizeof(err));
 	fuzz_assert(ret >= 0 && ret <= 2);

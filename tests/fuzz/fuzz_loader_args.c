@@ -11,8 +11,6 @@
 #include "../../src/loader/loader.h"
 #include "../../src/loader/policy.h"
 
-#define MAX_ARGS 16
-
 static const struct pol_tunable kinds[] = {
 	{ "u8", 0, 1, false, false },	{ "s8", 0, 1, true, false },
 	{ "flag", 0, 1, false, true },	{ "u16", 0, 2, false, false },
@@ -49,21 +47,11 @@ static void check_value(const char *val)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1), *argv[MAX_ARGS + 2], *p = text;
-	char *end = text + size, err[256];
+	char *argv[FUZZ_MAX_ARGS + 2], *text, err[256];
 	struct loader_args a;
-	int argc = 0, ret, i;
+	int argc, ret, i;
 
-	if (!text)
-		abort();
-	memcpy(text, data, size);
-	text[size] = '\0';
-	argv[argc++] = "ksm-loader";
-	while (argc <= MAX_ARGS && p < end) {
-		argv[argc++] = p;
-		p += strlen(p) + 1;
-	}
-	argv[argc] = NULL;
+	text = fuzz_argv(data, size, "ksm-loader", argv, &argc);
 	err[0] = '\0';
 	ret = loader_parse_args(argc, argv, &a, err, sizeof(err));
 	fuzz_assert(ret == EXIT_OK || ret == EXIT_USAGE);

@@ -4,15 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
-expect() {	# status pattern cmd...: run cmd, check exit status and stderr
-	local want=$1 pat=$2 rc=0 err
-	shift 2
-	err=$("$@" 2>&1 >/dev/null) || rc=$?
-	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want (stderr: $err)"
-	grep -qE "$pat" <<<"$err" || fail "'$*' said '$err', want /$pat/"
-	[ "$(wc -l <<<"$err")" -le 2 ] || fail "'$*' printed more than an error line and a hint: $err"
-	log "ok: $* -> $rc: $(head -1 <<<"$err")"
-}
+EXPECT_LINES=2	# an error line and a usage hint
 
 L=$BIN/ksm-loader W=$BIN/ksm-workload
 expect 2 "missing command" "$L"

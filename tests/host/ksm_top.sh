@@ -27,14 +27,7 @@ command -v jq >/dev/null || skip "jq not installed (make deps)"
 TOP=$(realpath "$TOP")
 
 # Our own tmux server, killed at exit.
-SOCK=ksmtop-test-$$
-tm() { tmux -L "$SOCK" "$@"; }
-_kill_tmux() {
-	tm kill-server 2>/dev/null
-	# kill-server leaves the socket file behind.
-	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-}
-at_exit _kill_tmux
+tmux_server ksmtop-test-$$
 
 ksm_prepare
 ksm_set run 0

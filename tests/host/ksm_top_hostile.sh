@@ -118,13 +118,7 @@ done
 # The screen: under tmux the escape sequences in names must not retitle
 # the window or clear the screen.
 if command -v tmux >/dev/null; then
-	SOCK=ksmtop-hostile-$$
-	tm() { tmux -L "$SOCK" "$@"; }
-	_kill_tmux() {
-		tm kill-server 2>/dev/null
-		rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-	}
-	at_exit _kill_tmux
+	tmux_server ksmtop-hostile-$$
 	tm new-session -d -x 120 -y 40 "$TOP -a -d 0.2; echo ksm-top-exit=\$?; sleep 30"
 	tm select-pane -T original
 	sleep 3

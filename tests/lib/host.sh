@@ -99,6 +99,31 @@ _cleanup() {
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
 
+# expect STATUS PATTERN CMD...: CMD exits STATUS and says PATTERN on
+# stderr in at most EXPECT_LINES lines (1; 2 lets a usage hint follow).
+expect() {
+	local want=$1 pat=$2 rc=0 err max=${EXPECT_LINES:-1}
+	shift 2
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want (stderr: $err)"
+	grep -qE "$pat" <<<"$err" || fail "'$*' said '$err', want /$pat/"
+	[ "$(wc -l <<<"$err")" -le "$max" ] || fail "'$*' printed more than $max line(s): $err"
+	log "ok: $* -> $rc: $(head -1 <<<"$err")"
+}
+
+# tmux_server NAME: a tmux server of our own, which tm CMD... drives;
+# killed at exit.
+tmux_server() {
+	TMUX_SOCK=$1
+	at_exit _kill_tmux
+}
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+_kill_tmux() {
+	tm kill-server 2>/dev/null
+	# kill-server leaves the socket file behind.
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK"
+}
+
 # Wait (up to $2 s) for a line matching $3 in file $1; print the line.
 wait_line() {
 	local file=$1 timeout=$2 re=$3 i

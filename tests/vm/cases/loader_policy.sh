@@ -17,15 +17,6 @@ _policy_cleanup() {
 }
 at_exit _policy_cleanup
 
-expect() {	# status pattern cmd...: exit status and the one stderr line
-	local want=$1 pat=$2 rc=0 err
-	shift 2
-	err=$("$@" 2>&1 >/dev/null) || rc=$?
-	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want (stderr: $err)"
-	grep -qE "$pat" <<<"$err" || fail "'$*' said '$err', want /$pat/"
-	[ "$(wc -l <<<"$err")" -eq 1 ] || fail "'$*' printed more than one line: $err"
-	log "ok: $* -> $rc: $err"
-}
 
 json_ok() {	# exactly one JSON object on stdout
 	jq -e 'type == "object"' <<<"$1" >/dev/null || fail "not one JSON object: $1"
