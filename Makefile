@@ -12,6 +12,11 @@
 #                (build/san) + vm, then every test tier (tests/run.sh);
 #                warnings as errors
 #   make fuzz    run each libFuzzer target FUZZ_SECONDS (60)
+#   make check-debug  the VM suite on the debug kernel (./vmtest.sh --debug:
+#                KASAN, UBSAN, KFENCE, kmemleak, lockdep, DEBUG_VM); run it
+#                for every kernel change (docs/RELIABILITY.md; ~60 min)
+#   make soak    ksm-policyd on the host's KSM for SOAK_SECONDS (1800) under
+#                a workload that starts and stops processes (scripts/soak.sh)
 #   make demo    deps + all + ksm-workload + the live demo on the host kernel (scripts/demo.sh),
 #                then a policy at work on the ksm_ext kernel in the VM
 #   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
@@ -81,7 +86,7 @@ TEST_BINS := $(BUILD)/bin/ksm-workload $(BUILD)/bin/policy-cycle $(BUILD)/bin/me
 UNIT := $(BUILD)/tests/unit
 
 .PHONY: all tests deps check demo clean install toolchain kernel vm policies selftests \
-	bench-hooks bench-policyd bench-policies
+	bench-hooks bench-policyd bench-policies check-debug soak
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(BPF_OBJS)
@@ -99,6 +104,19 @@ check:
 	@$(MAKE) --no-print-directory vm
 	@ln -sfn ../../bpf/policies $(BUILD)/san/bpf/policies
 	@tests/run.sh
+
+# The policies and selftests are built against the normal kernel's BTF;
+# CO-RE relocates them on the debug kernel.
+check-debug:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) WERROR=-Werror all tests
+	@$(MAKE) --no-print-directory vm
+	@./vmtest.sh --debug
+
+soak:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all tests
+	@scripts/soak.sh
 
 bench-hooks:
 	@scripts/deps.sh

@@ -15,6 +15,10 @@ Usage: ./vmtest.sh [OPTIONS] [-- CMD [ARG]...]
   -- CMD ...   run CMD inside the VM from the repository directory; the
                exit status of CMD is vmtest.sh's
   -s           open an interactive shell in the VM (needs a terminal)
+  -d, --debug  use the debug kernel: the series' fragment plus
+               kernel-patch/ksm-ext-debug.config (KASAN, UBSAN, KFENCE,
+               kmemleak); a separate cache entry, 3 GiB and 3600 s
+               by default
   -b           only build (or reuse) the kernel and print its directory
   -t SECS      kill the VM after SECS seconds (default 1200)
   -m MIB       guest memory (default 2048)
@@ -37,10 +41,19 @@ Exit status: CMD's status; 1 on splat or VM failure; 2 bad usage;
 TXT
 }
 
-timeout_s=1200 mem=2048 shell= build_only=
-while getopts "sbt:m:h" opt; do
+timeout_s= mem= shell= build_only= debug=
+# getopts knows no long options: --debug is -d.
+args=()
+for a in "$@"; do
+	[ "$a" = --debug ] && a=-d
+	args+=("$a")
+	[ "$a" = -- ] && break
+done
+set -- "${args[@]}" "${@:${#args[@]}+1}"
+while getopts "sdbt:m:h" opt; do
 	case $opt in
 	s) shell=1 ;;
+	d) debug=1 ;;
 	b) build_only=1 ;;
 	t) timeout_s=$OPTARG ;;
 	m) mem=$OPTARG ;;
@@ -50,6 +63,10 @@ while getopts "sbt:m:h" opt; do
 done
 shift $((OPTIND - 1))
 [ "${1:-}" = "--" ] && shift
+# KASAN's shadow takes an eighth of the memory, and everything runs 2-3x
+# slower under TCG.
+timeout_s=${timeout_s:-${debug:+3600}} mem=${mem:-${debug:+3072}}
+timeout_s=${timeout_s:-1200} mem=${mem:-2048}
 for n in "$timeout_s" "$mem"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "vmtest.sh: '$n' is not a positive number" >&2; exit 2; }
 done
@@ -61,6 +78,13 @@ fi
 cache=${KSM_EXT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/ksm-ext}
 series_dir=$here/kernel-patch
 fragment=$series_dir/ksm-ext.config
+if [ -n "$debug" ]; then
+	# One fragment file, so the debug kernel's key differs by its content
+	# and build_kernel (whose text is in the key) stays the same.
+	mkdir -p "$cache"
+	cat "$fragment" "$series_dir/ksm-ext-debug.config" >"$cache/ksm-ext+debug.config"
+	fragment=$cache/ksm-ext+debug.config
+fi
 
 # --- build -----------------------------------------------------------------
 

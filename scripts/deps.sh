@@ -9,7 +9,7 @@ pkgs=(
 	libcriterion-dev libncurses-dev
 	linux-source-6.12 pahole bc bison flex libssl-dev cpio xz-utils kmod perl python3 rsync
 	qemu-system-x86 busybox-static
-	jq tmux procps libnuma-dev
+	jq tmux procps libnuma-dev stress-ng
 	"$@"
 )
 missing=()

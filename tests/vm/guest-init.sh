@@ -31,6 +31,8 @@ mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # Optional, for a look with -s: no test needs tracefs.
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+# The debug kernel's kmemleak (tests/vm/run.sh); absent elsewhere.
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 mount -t 9p -o trans=virtio,version=9p2000.L share /run/share || {
 	echo "guest-init: cannot mount the share"; echo b >/proc/sysrq-trigger; }
 

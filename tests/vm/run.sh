@@ -11,4 +11,27 @@ cd "$(dirname "$0")/../.."
 # 2 GiB and TCG: ksm-top's hostile table with 500 processes, not 5000.
 export KSM_TOP_HOSTILE_PROCS=${KSM_TOP_HOSTILE_PROCS:-500}
 echo "vm suite on $(uname -r)"
-exec tests/run.sh host guest "$@"
+
+# The debug kernel (vmtest.sh --debug) has kmemleak, scanning only when
+# told: forget what boot left, and after the suite any object the kernel
+# lost track of fails the run.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ ! -w "$kmemleak" ]; then
+	exec tests/run.sh host guest "$@"
+fi
+echo scan >"$kmemleak"
+echo clear >"$kmemleak"
+rc=0
+tests/run.sh host guest "$@" || rc=$?
+# An object must be unreferenced for 5 s and in two scans to be reported.
+sleep 6
+echo scan >"$kmemleak"
+echo scan >"$kmemleak"
+leaks=$(grep -c '^unreferenced object' "$kmemleak" || true)
+if [ "$leaks" -gt 0 ]; then
+	echo "FAIL  kmemleak: $leaks unreferenced objects after the suite:"
+	head -n 60 "$kmemleak"
+	exit 1
+fi
+echo "PASS  kmemleak: no leaks after the suite"
+exit "$rc"
