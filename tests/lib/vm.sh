@@ -116,3 +116,20 @@ probe_wait_merged() {
 
 # ksmd's CPU time in ns (schedstat, not jiffy-granular).
 ksmd_cpu_ns() { awk '{print $1}' /proc/"$(pgrep -x ksmd)"/schedstat; }
+
+# KSM's counters against the processes: every merged mapping is an
+# rmap_item in the stable tree, counted once in pages_shared +
+# pages_sharing and once in its process's ksm_merging_pages.  Two full
+# scans first (ksmd removes what exited processes left when it passes),
+# then ksmd is stopped while both sides are read.  Prints "KSM PROCS".
+ksm_counts_vs_procs() {
+	local f procs=0 n
+	wait_scans 2
+	ksm_set run 0
+	for f in /proc/[0-9]*/ksm_stat; do
+		n=$(awk '/^ksm_merging_pages/ {print $2}' "$f" 2>/dev/null) || continue
+		procs=$((procs + ${n:-0}))
+	done
+	echo "$(($(ksm_get pages_shared) + $(ksm_get pages_sharing))) $procs"
+	ksm_set run 1
+}

@@ -1,8 +1,11 @@
 #!/bin/bash
-# A policy that skips everything, or decides at random, leaves the system
-# consistent: after it is detached, KSM merges normally again.  The skip
-# counters must move while each is attached: the random phase would pass
-# without its hooks ever running otherwise.
+# A policy that skips everything (while processes fork and exit), decides
+# at random, or flips its answer on every call leaves the system
+# consistent: after it is detached, KSM's counters agree with the
+# processes' and KSM merges normally again.  The skip counters must move
+# while each is attached: the random and flip phases would pass without
+# their hooks ever running otherwise.  (hog, the slow policy, is
+# misbehaving_hog.)
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
@@ -24,9 +27,19 @@ read -r m1 _ _ <<<"$(skip_counters)"
 log "skip_all: pages_sharing +$got, skipped mms +$((m1 - m0))"
 [ "$got" -eq 0 ] || fail "pages merged under skip_all"
 [ "$m1" -gt "$m0" ] || fail "skip_all skipped no mm in 5 full scans"
+# Processes that fork and exit under it: mms come and go unscanned.
+probe_start 64
+for i in 1 2 3 4; do
+	probe fork >/dev/null
+	probe "same 64" >/dev/null
+	wait_scans 1
+done
+probe_stop
 detach skip_all
 got=$(wait_sharing "$base" 120 "$WL_EXPECT") || fail "after skip_all: only $got of $WL_EXPECT merged"
-log "after skip_all: $got of $WL_EXPECT merged"
+read -r k p <<<"$(ksm_counts_vs_procs)"
+log "after skip_all and 4 forks and exits: $got of $WL_EXPECT merged; pages_shared+pages_sharing $k, processes' ksm_merging_pages $p"
+[ "$k" -eq "$p" ] || fail "after skip_all: KSM counts $k merged mappings, the processes $p"
 stop_workload
 
 # Random decisions over a fresh workload, then detached.  smart_scan off:
@@ -52,5 +65,21 @@ log "random: pages_sharing +$(($(ksm_get pages_sharing) - base)), skipped mms +$
 detach random
 got=$(wait_sharing "$base" 120 "$WL_EXPECT") || fail "after random: only $got of $WL_EXPECT merged"
 log "after random: $got of $WL_EXPECT merged"
+stop_workload
+
+base=$(ksm_get pages_sharing)
+start_workload -p 3 -m 16 --seed 5 -r 500
+attach flip
+read -r m0 v0 p0 <<<"$(skip_counters)"
+wait_scans 8
+read -r m1 v1 p1 <<<"$(skip_counters)"
+log "flip: pages_sharing +$(($(ksm_get pages_sharing) - base)), skipped mms +$((m1 - m0)) vmas +$((v1 - v0)) pages +$((p1 - p0))"
+[ "$m1" -gt "$m0" ] && [ "$v1" -gt "$v0" ] && [ "$p1" -gt "$p0" ] ||
+	fail "flip did not skip at every level (mms +$((m1 - m0)), vmas +$((v1 - v0)), pages +$((p1 - p0)))"
+detach flip
+got=$(wait_sharing "$base" 120 "$WL_EXPECT") || fail "after flip: only $got of $WL_EXPECT merged"
+read -r k p <<<"$(ksm_counts_vs_procs)"
+log "after flip: $got of $WL_EXPECT merged; pages_shared+pages_sharing $k, processes' ksm_merging_pages $p"
+[ "$k" -eq "$p" ] || fail "after flip: KSM counts $k merged mappings, the processes $p"
 stop_workload
 echo ok
