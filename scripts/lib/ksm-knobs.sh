@@ -1,6 +1,7 @@
 # KSM's sysfs knobs, for the scripts and the tests (sourced; no options
 # set here, the caller's set -euo pipefail applies): read and set them,
-# save them all and give back exactly what changed, let ksmd settle.
+# save them all, give back exactly what changed and say what still differs,
+# let ksmd settle.
 # Used by scripts/demo.sh and, through tests/lib/host.sh, by the tests and
 # the benchmarks.  A knob that cannot be set is one line on stderr, exit 1.
 KSM=/sys/kernel/mm/ksm
@@ -48,6 +49,18 @@ ksm_restore() {
 		[ "$(_ksm_value "$k" 2>/dev/null)" = "$v" ] && continue
 		echo "$v" 2>/dev/null >"$KSM/$k" ||
 			echo "warning: could not restore $KSM/$k to $v" >&2
+	done
+	return 0
+}
+
+# The knobs that differ from what ksm_save saw, one "knob=now (was saved)"
+# a line; nothing once everything is back.
+ksm_changed() {
+	local kv k v now
+	for kv in ${_ksm_saved[@]+"${_ksm_saved[@]}"}; do
+		k=${kv%% *} v=${kv#* }
+		now=$(_ksm_value "$k" 2>/dev/null) || now='?'
+		[ "$now" = "$v" ] || echo "$k=$now (was $v)"
 	done
 	return 0
 }
