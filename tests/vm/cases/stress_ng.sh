@@ -135,6 +135,11 @@ cycle() {
 round() {	# use_zero_pages
 	local zp=$1 out=$TMP/stress-ng.$1 spid rc=0 i=0 t0 peak_sharing=0 peak_zero=0
 	local peak_tracked=0 v m s0 s1 bogo b0 l0 n0 nb0 nl0
+	# Earlier tests' stale stable nodes (a chain and its dups whose pages
+	# are gone) are pruned only by a tree search that meets them, or by
+	# run=2, as upstream: start from nothing.
+	ksm_set run 2
+	ksm_set run 1
 	wait_zero 60 || fail "KSM not clean before the round: $(counters)"
 	[ "$(stress_procs)" -eq 0 ] || fail "stress-ng processes are running already"
 	ksm_set use_zero_pages "$zp"
