@@ -48,7 +48,7 @@ call_max=$((max_ns / 1000)) call_avg=$((total_ns / calls / 1000))
 log "no policy: mmap/mprotect p99 ${p99_0} us, max ${max0} us"
 log "hog: $calls scan_page calls, ${call_avg} us each, longest ${call_max} us; mmap/mprotect of the scanned process p99 ${p99_1} us, max ${max1} us"
 # A writer waits for at most the reader in front of it: one call, plus
-# the rest of that page's work.  Shared 2-vCPU TCG guest: generous slack.
+# the rest of that page's work.  Shared TCG guest (1 CPU): generous slack.
 [ "$max1" -le $((call_max * 2 + 200000)) ] ||
 	fail "mmap/mprotect waited ${max1} us under hog, whose longest call took ${call_max} us"
 "$L" policy unload >/dev/null || fail "policy unload hog"

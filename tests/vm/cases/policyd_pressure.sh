@@ -26,7 +26,7 @@ command -v stress-ng >/dev/null || skip "stress-ng not installed"
 [ ! -r /proc/swaps ] || [ "$(wc -l </proc/swaps)" -le 1 ] ||
 	log "note: swap is on; reclaim may make progress and throttle less"
 
-# The settings under test.  A 20% budget leaves the 2-vCPU TCG guest room;
+# The settings under test.  A 20% budget leaves the TCG guest (1 CPU) room;
 # pressure_rate_pct=100 puts the pressure floor at the budget's rate, so
 # the budget is what bounds ksmd under pressure; sleep_millisecs_min=100
 # makes the pressure rate show in pages_to_scan (with 10 ms, a TCG rate
