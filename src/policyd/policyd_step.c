@@ -342,10 +342,16 @@ static void learn_cost(const struct policyd_config *cfg,
 	 * batch size) a fall is too: the cost left from the last boost's
 	 * merging held the first reaction to a new process at ~30% of a CPU
 	 * under a 50% budget.
+	 *
+	 * Under pressure the floor is a share of the cap, so the cap needs
+	 * the cost of the batches the floor runs in, however small: learned
+	 * in large batches only, the estimate froze under TCG (whose floor
+	 * is a few hundred pages), and the floor then ran at 1.9x its share
+	 * of the budget or at a fraction of it (unit test, VM).
 	 */
 	if (st->phase == POLICYD_BOOST)
 		st->cost_batch_ns_per_page = c;
-	else if (st->pages_to_scan >= POLICYD_BATCH_LARGE)
+	else if (st->pages_to_scan >= POLICYD_BATCH_LARGE || st->pressure)
 		st->cost_batch_ns_per_page =
 			c > st->cost_batch_ns_per_page ? c :
 			ewma(st->cost_batch_ns_per_page, c, w);

@@ -47,6 +47,9 @@ struct sim {
 	uint64_t cpu_quantum_ns, cpu_read_ns;
 	/* What a merge costs on top of SIM_COST_NS (0 in most tests). */
 	double merge_ns;
+	/* A slower or faster machine from now on: scales the page and the
+	 * wakeup cost (0: 1). */
+	double cost_scale;
 	/* Convergence: first time merged_count reached @goal. */
 	uint64_t goal, goal_ns;
 	unsigned int seed;
@@ -130,6 +133,9 @@ static void sim_run(struct sim *s, uint64_t until_ns)
 	while (s->next_wake_ns < until_ns) {
 		double cpu = SIM_WAKE_NS + SIM_COST_NS * (double)s->pages_to_scan;
 		uint64_t k;
+
+		if (s->cost_scale > 0)
+			cpu *= s->cost_scale;
 
 		for (k = 0; k < s->pages_to_scan; k++) {
 			uint64_t m = s->merged_count;
@@ -422,6 +428,72 @@ Test(policyd_step, boosts_under_memory_pressure)
 	cr_assert_gt(pressed, 10 * calm);
 	/* ...but still within the budget. */
 	cr_assert_leq(pressed, policyd_cap_rate(&cfg, SIM_COST_NS) * 1.05);
+}
+
+/*
+ * Pressure at a cost that changed since the cost was learned (the guest
+ * slowed down, or sped up).  The pressure floor is a share of the cap,
+ * so it needs the cost of the batches it runs in: learned only in large
+ * batches, the estimate froze under TCG, where the floor's batches are
+ * small.  Too cheap, the floor and the CPU net alternated every tick; too
+ * dear, pressure scanned at a fraction of its share (VM, measured).
+ */
+static void pressure_at_cost(double before, double after, double *cpu,
+			     unsigned int *flips)
+{
+	struct sim *s = sim_new(4, 0, 0, 1.0);
+	struct run r;
+	uint64_t last = 0;
+	int i, dir = 0;
+
+	policyd_config_defaults(&r.cfg);
+	r.cfg.cpu_budget_pct = 20;
+	s->cost_scale = before;
+	run_start(&r, s);
+	for (i = 0; i < 20; i++)
+		run_tick(&r, s, 0, 0);
+	s->cost_scale = after;
+	*cpu = 0;
+	*flips = 0;
+	for (i = 0; i < 60; i++) {
+		double pct = run_tick(&r, s, 0, 25.0);
+		uint64_t p = r.d.pages_to_scan * 1000 / r.d.sleep_ms;
+		int d = p > last ? 1 : p < last ? -1 : 0;
+
+		if (i < 30) {
+			last = p;
+			continue;
+		}
+		*cpu += pct / 30;
+		if (d && dir && d != dir)
+			(*flips)++;
+		dir = d ? d : dir;
+		last = p;
+		cr_assert_leq(r.d.pages_to_scan, 1000,
+			      "not the small batches this test is about");
+	}
+	free(s);
+}
+
+Test(policyd_step, pressure_follows_a_changed_cost)
+{
+	/* Dearer, then cheaper, than when the cost was learned. */
+	double scales[][2] = { { 1.0, 8.0 }, { 16.0, 4.0 } };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		double cpu;
+		unsigned int flips;
+
+		pressure_at_cost(scales[i][0], scales[i][1], &cpu, &flips);
+		cr_log_info("pressure at %gx the cost learned at %gx: ksmd %.1f%% (share 10%%), %u reversals in 30 s",
+			    scales[i][1], scales[i][0], cpu, flips);
+		/* Half the 20% budget, give or take the deadbands. */
+		cr_assert_geq(cpu, 7.0, "pressure scans at %.1f%%", cpu);
+		cr_assert_leq(cpu, 12.5, "pressure scans at %.1f%%", cpu);
+		cr_assert_leq(flips, 2, "%u reversals: the floor and the CPU net alternate",
+			      flips);
+	}
 }
 
 Test(policyd_step, stable_under_noisy_input)
