@@ -275,7 +275,7 @@ $(BUILD)/kernel-btf/vmlinux.h: $(KERNEL)/bzImage $(TC_STAMP)
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file $(KERNEL)/obj/vmlinux format c > $@
 
-$(BUILD)/bpf/policies/%.bpf.o: bpf/policies/%.bpf.c bpf/policies/policy.bpf.h $(BUILD)/kernel-btf/vmlinux.h
+$(BUILD)/bpf/policies/%.bpf.o: bpf/policies/%.bpf.c $(wildcard bpf/policies/*.bpf.h) $(BUILD)/kernel-btf/vmlinux.h
 	$(call bpf_object,$(BUILD)/kernel-btf,$(WERROR))
 
 # The kernel's own KSM selftests, from the same tree and its UAPI headers.

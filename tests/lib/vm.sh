@@ -114,6 +114,41 @@ probe_wait_merged() {
 	fail "probe not merged: $truth of $n pages share a frame, ksm_merging_pages=$merging ($(ksm_state))"
 }
 
+# Several merge-probes at once, each in a cgroup (bash has one coprocess,
+# probe_start's): mp_start NAME CGROUP PAGES, then mp NAME CMD prints its
+# answer; MP_PID[NAME] is its pid.  Served through two FIFOs each.
+declare -A MP_IN MP_OUT MP_PID
+mp_start() {
+	local fin=$TMP/$1.in fout=$TMP/$1.out line
+	mkfifo "$fin" "$fout"
+	spawn sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" "$3" <"$4" >"$5"' \
+		sh "$2" "$BIN/merge-probe" "$3" "$fin" "$fout"
+	exec {MP_IN[$1]}>"$fin" {MP_OUT[$1]}<"$fout"
+	read -r -t 120 line <&"${MP_OUT[$1]}" || fail "merge-probe $1 did not start"
+	[[ $line == "READY pid="* ]] || fail "merge-probe $1: $line"
+	MP_PID[$1]=${line#READY pid=}
+}
+mp() {
+	local line
+	echo "${*:2}" >&"${MP_IN[$1]}" || fail "merge-probe $1 is gone"
+	read -r -t 300 line <&"${MP_OUT[$1]}" || fail "merge-probe $1 did not answer '${*:2}'"
+	echo "$line"
+}
+mp_stop() { echo exit >&"${MP_IN[$1]}" 2>/dev/null || true; }
+# The distinct page frames of probes, one per line (pagemap: ground truth).
+frames() {
+	local p
+	for p in "$@"; do
+		mp "$p" frames | cut -d' ' -f3- | tr ' ' '\n'
+	done | sort -u
+}
+# Frames two groups of probes have in common: common "a1 a2" "b1".
+common() { comm -12 <(frames $1) <(frames $2) | wc -l; }
+# A probe's merge domain (/proc/PID/ksm_stat), and a cgroup's id, which is
+# the domain tenants gives it (kernfs id = inode number on 64-bit).
+domain_of() { awk '$1 == "ksm_merge_domain" {print $2}' /proc/"${MP_PID[$1]}"/ksm_stat; }
+cg_id() { stat -c %i "$1"; }
+
 # ksmd's CPU time in ns (schedstat, not jiffy-granular).
 ksmd_cpu_ns() { awk '{print $1}' /proc/"$(pgrep -x ksmd)"/schedstat; }
 

@@ -9,6 +9,15 @@
  *
  *   count      "COUNT shared=N present=N": pages whose frame is mapped more
  *              than once, pages present
+ *   frames     "FRAMES n=N PFN...": the distinct frames of the present pages
+ *              (merge domains: two tenants' frames must not meet)
+ *   fill SEED  give page i content of its own, the same in every probe
+ *              filled with SEED (0: the common content back); "OK"
+ *   verify     "VERIFY bad=N": pages not holding what this probe last wrote
+ *   timing     write one byte into each page, as it is, and time each
+ *              write: "TIMING n=N p10=NS p50=NS p90=NS max=NS" (a write
+ *              to a merged page takes a copy-on-write fault: the side
+ *              channel merge domains close)
  *   cow N      write distinct content into the first N pages (copy-on-write
  *              breaks merged ones); "OK"
  *   same N     write the common content back into the first N pages; "OK"
@@ -117,6 +126,87 @@ static void count(char *area, unsigned long pages)
 	printf("COUNT shared=%lu present=%lu\n", shared, present);
 }
 
+/*
+ * A hash of what each page should hold, taken after each write: small and
+ * unlike any page, so that it never merges itself.
+ */
+static uint64_t *sums;
+
+static uint64_t page_sum(const char *page)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	unsigned long i;
+
+	for (i = 0; i < PAGE; i++)
+		h = (h ^ (unsigned char)page[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void note(char *area, unsigned long from, unsigned long to)
+{
+	for (; from < to; from++)
+		sums[from] = page_sum(area + from * PAGE);
+}
+
+static void fill(char *area, unsigned long pages, uint64_t seed)
+{
+	unsigned long i, w;
+
+	for (i = 0; i < pages; i++) {
+		uint64_t *p = (uint64_t *)(area + i * PAGE);
+		uint64_t v = (seed * 0x9e3779b97f4a7c15ULL) ^ (i + 1);
+
+		for (w = 0; w < PAGE / 8; w++)
+			p[w] = seed ? v : 0x5a5a5a5a5a5a5a5aULL;
+	}
+	note(area, 0, pages);
+}
+
+static void frames(char *area, unsigned long pages)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t *pfn = calloc(pages, sizeof(*pfn)), ent;
+	unsigned long i, n = 0;
+
+	if (pm < 0 || !pfn)
+		die("opening pagemap (needs root)");
+	for (i = 0; i < pages; i++) {
+		if (pread(pm, &ent, 8, ((uintptr_t)area / PAGE + i) * 8) != 8)
+			die("reading pagemap");
+		if (ent >> 63)
+			pfn[n++] = ent & ((1ULL << 55) - 1);
+	}
+	qsort(pfn, n, sizeof(*pfn), cmp_pfn);
+	printf("FRAMES n=%lu", n);
+	for (i = 0; i < n; i++)
+		if (!i || pfn[i] != pfn[i - 1])
+			printf(" %llu", (unsigned long long)pfn[i]);
+	printf("\n");
+	free(pfn);
+	close(pm);
+}
+
+static void timing(char *area, unsigned long pages)
+{
+	uint64_t *t = calloc(pages, sizeof(*t));
+	unsigned long i;
+
+	if (!t)
+		die("calloc");
+	for (i = 0; i < pages; i++) {
+		volatile char *b = area + i * PAGE + 8;
+		uint64_t t0 = now_ns();
+
+		*b = *b;
+		t[i] = now_ns() - t0;
+	}
+	qsort(t, pages, sizeof(*t), cmp_u64);
+	printf("TIMING n=%lu p10=%llu p50=%llu p90=%llu max=%llu\n", pages,
+	       (unsigned long long)t[pages / 10], (unsigned long long)t[pages / 2],
+	       (unsigned long long)t[pages * 9 / 10], (unsigned long long)t[pages - 1]);
+	free(t);
+}
+
 static void latency(char *area, unsigned long n)
 {
 	uint64_t *lat = calloc(2 * n, sizeof(*lat));
@@ -195,7 +285,10 @@ int main(int argc, char **argv)
 		die("mmap");
 	/* Small pages only: KSM merges base pages. */
 	madvise(area, pages * PAGE, MADV_NOHUGEPAGE);
-	memset(area, 0x5a, pages * PAGE);
+	sums = calloc(pages, sizeof(*sums));
+	if (!sums)
+		die("calloc");
+	fill(area, pages, 0);
 	if (madvise(area, pages * PAGE, MADV_MERGEABLE))
 		die("madvise(MADV_MERGEABLE)");
 	printf("READY pid=%d\n", getpid());
@@ -204,12 +297,26 @@ int main(int argc, char **argv)
 		if (!strcmp(line, "count\n")) {
 			count(area, pages);
 		} else if (sscanf(line, "cow %lu", &n) == 1) {
-			for (i = 0; i < n && i < pages; i++)
+			for (i = 0; i < n && i < pages; i++) {
 				memcpy(area + i * PAGE, &i, sizeof(i));
+				note(area, i, i + 1);
+			}
 			printf("OK\n");
 		} else if (sscanf(line, "same %lu", &n) == 1) {
 			memset(area, 0x5a, (n < pages ? n : pages) * PAGE);
+			note(area, 0, n < pages ? n : pages);
 			printf("OK\n");
+		} else if (!strcmp(line, "frames\n")) {
+			frames(area, pages);
+		} else if (sscanf(line, "fill %lu", &n) == 1) {
+			fill(area, pages, n);
+			printf("OK\n");
+		} else if (!strcmp(line, "verify\n")) {
+			for (i = n = 0; i < pages; i++)
+				n += page_sum(area + i * PAGE) != sums[i];
+			printf("VERIFY bad=%lu\n", n);
+		} else if (!strcmp(line, "timing\n")) {
+			timing(area, pages);
 		} else if (sscanf(line, "lat %lu", &n) == 1 && n > 0) {
 			latency(area, n);
 		} else if (!strcmp(line, "fork\n")) {
