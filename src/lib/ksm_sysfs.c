@@ -190,3 +190,127 @@ int ksm_sysfs_read_stats(const char *dir, struct ksm_sysfs_stats *st)
 		st->missing |= KSM_STAT_EXT_POLICY;
 	return 0;
 }
+
+static const char domains_header[] = "domain mms pages_shared pages_sharing";
+
+/* A number of an ext_domains line, ending at a blank, a newline or the end;
+ * what follows it, or NULL. */
+static const char *domain_u64(const char *p, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*p < '0' || *p > '9')
+		return NULL;
+	errno = 0;
+	v = strtoull(p, &end, 10);
+	if (errno || (*end && *end != ' ' && *end != '\t' && *end != '\n'))
+		return NULL;
+	*out = v;
+	return end;
+}
+
+/* "ID MMS SHARED SHARING" (ID a number or "none"); what follows the line,
+ * or NULL when it is malformed. */
+static const char *domain_line(const char *p, struct ksm_domain *d)
+{
+	uint64_t *v[] = { &d->mms, &d->pages_shared, &d->pages_sharing };
+	size_t i;
+
+	memset(d, 0, sizeof(*d));
+	if (!strncmp(p, "none", 4) && (p[4] == ' ' || p[4] == '\t')) {
+		d->none = true;
+		p += 4;
+	} else if (!(p = domain_u64(p, &d->id))) {
+		return NULL;
+	}
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (*p != ' ' && *p != '\t')
+			return NULL;
+		p = domain_u64(skip_ws(p), v[i]);
+		if (!p)
+			return NULL;
+	}
+	p = skip_ws(p);
+	if (*p == '\n')
+		return p + 1;
+	return *p ? NULL : p;
+}
+
+int ksm_parse_domains(const char *text, struct ksm_domain *out, size_t max,
+		      size_t *n, size_t *line)
+{
+	size_t hlen = sizeof(domains_header) - 1;
+	const char *p = text;
+	struct ksm_domain d;
+	int err;
+
+	*n = 0;
+	*line = 1;
+	/* Other columns than these would be misread: better none at all. */
+	if (strncmp(p, domains_header, hlen) || (p[hlen] && p[hlen] != '\n'))
+		return -EINVAL;
+	p += hlen + !!p[hlen];
+	while (*p) {
+		(*line)++;
+		p = domain_line(p, &d);
+		err = !p ? -EINVAL : *n == max ? -E2BIG : 0;
+		if (err) {
+			*n = 0;
+			return err;
+		}
+		out[(*n)++] = d;
+	}
+	return 0;
+}
+
+/* ext_domains can pass a page, as KSM's other files cannot; never this. */
+#define DOMAINS_FILE_MAX (1u << 20)
+
+int ksm_sysfs_read_domains(const char *dir, struct ksm_domain *out, size_t max,
+			   size_t *n, size_t *line)
+{
+	char path[PATH_MAX], *buf = NULL, *tmp;
+	size_t used = 0, cap = 0;
+	ssize_t r;
+	int fd, err;
+
+	*n = 0;
+	*line = 0;
+	err = path_of(path, sizeof(path), dir, "ext_domains");
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (used + 1 >= cap) {
+			if (cap >= DOMAINS_FILE_MAX) {
+				err = -EFBIG;
+				break;
+			}
+			cap = cap ? cap * 2 : 16384;
+			tmp = realloc(buf, cap);
+			if (!tmp) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = tmp;
+		}
+		r = read(fd, buf + used, cap - 1 - used);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? -errno : 0;
+			break;
+		}
+		used += r;
+	}
+	close(fd);
+	if (!err) {
+		buf[used] = '\0';
+		err = ksm_parse_domains(buf, out, max, n, line);
+	}
+	free(buf);
+	return err;
+}

@@ -49,4 +49,29 @@ enum {
 /* 0, or -errno when KSM itself (run, pages_sharing) is unreadable. */
 int ksm_sysfs_read_stats(const char *dir, struct ksm_sysfs_stats *st);
 
+/*
+ * One line of ext_domains (ksm_ext kernels): a merge domain, the mms ksmd
+ * knows in it and its pages, counted as the global pages_shared and
+ * pages_sharing are.  Pages merge only within a domain.
+ */
+struct ksm_domain {
+	uint64_t id;
+	bool none;		/* the mms in no domain: the table was full */
+	uint64_t mms, pages_shared, pages_sharing;
+};
+
+/* The kernel's table holds 256 domains; the "none" line comes on top. */
+#define KSM_DOMAINS_MAX 257
+
+/*
+ * Parse ext_domains text into at most @max rows, *@n of them.  0; -EINVAL
+ * when line *@line (1: the header) is malformed; -E2BIG when line *@line
+ * is one row more than @max.
+ */
+int ksm_parse_domains(const char *text, struct ksm_domain *out, size_t max,
+		      size_t *n, size_t *line);
+/* Read and parse @dir/ext_domains, whatever its size; as above, or -errno. */
+int ksm_sysfs_read_domains(const char *dir, struct ksm_domain *out, size_t max,
+			   size_t *n, size_t *line);
+
 #endif /* KSM_EXT_SYSFS_H */

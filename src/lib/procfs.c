@@ -62,6 +62,32 @@ static int value_bool(const char *text, const char *key, bool *out)
 	return 0;
 }
 
+/* "@key N" or "@key none" into @out (PROCFS_DOMAIN_LEN), N rewritten in
+ * canonical decimal so it compares equal to the same id from ext_domains. */
+static int value_domain(const char *text, const char *key, char *out)
+{
+	const char *v = line_value(text, key);
+	uint64_t id;
+	char *end;
+
+	if (!v)
+		return -ENOENT;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (!strncmp(v, "none", 4) && (!v[4] || isspace((unsigned char)v[4]))) {
+		strcpy(out, "none");
+		return 0;
+	}
+	if (!isdigit((unsigned char)*v))
+		return -EINVAL;
+	errno = 0;
+	id = strtoull(v, &end, 10);
+	if (errno || (*end && !isspace((unsigned char)*end)))
+		return -EINVAL;
+	snprintf(out, PROCFS_DOMAIN_LEN, "%" PRIu64, id);
+	return 0;
+}
+
 int parse_ksm_stat(const char *text, struct proc_ksm_stat *out)
 {
 	const char *v;
@@ -90,7 +116,8 @@ int parse_ksm_stat(const char *text, struct proc_ksm_stat *out)
 	if (err && err != -ENOENT)
 		return err;
 	out->has_mergeable = !err;
-	return 0;
+	err = value_domain(text, "ksm_merge_domain ", out->merge_domain);
+	return err == -ENOENT ? 0 : err;
 }
 
 static int psi_line(const char *line, double *a10, double *a60, double *a300,

@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A merge domain as text: a u64 in decimal, or "none", and the NUL. */
+#define PROCFS_DOMAIN_LEN 24
+
 /* /proc/PID/ksm_stat (Linux >= 6.1; later fields appeared one by one). */
 struct proc_ksm_stat {
 	uint64_t rmap_items;
@@ -17,6 +20,13 @@ struct proc_ksm_stat {
 	bool merge_any;		/* prctl(PR_SET_MEMORY_MERGE) */
 	bool mergeable;		/* has a VM_MERGEABLE area */
 	bool has_mergeable;	/* the two lines above exist (Linux >= 6.8) */
+	/*
+	 * ksm_merge_domain (ksm_ext kernels): the id in canonical decimal,
+	 * "none" (in no domain: the kernel's table was full, nothing merges),
+	 * or "" when the line is absent (a stock kernel, or ksmd does not
+	 * know the process).
+	 */
+	char merge_domain[PROCFS_DOMAIN_LEN];
 };
 
 /* /proc/pressure/memory, "some" and "full" lines. */

@@ -12,19 +12,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct ksm_domain dom[4];
 	struct proc_ksm_stat ks;
 	struct psi_memory psi;
 	enum procfs_cpu_source src;
 	uint64_t u;
 	int64_t s;
 	char *text, comm[16], path[64], word[8];
+	size_t n, line;
 
 	if (size < 1)
 		return 0;
 	text = fuzz_str(data + 1, size - 1);
-	switch (data[0] % 11) {
+	switch (data[0] % 12) {
 	case 0:
-		parse_ksm_stat(text, &ks);
+		memset(ks.merge_domain, 'x', sizeof(ks.merge_domain));
+		/* A domain is an id in canonical decimal, "none" or "". */
+		if (!parse_ksm_stat(text, &ks))
+			fuzz_assert(!strcmp(ks.merge_domain, "none") ||
+				    strspn(ks.merge_domain, "0123456789") ==
+				    strlen(ks.merge_domain));
 		break;
 	case 1:
 		if (!parse_psi_memory(text, &psi))
@@ -63,6 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(word, 'x', sizeof(word));
 		if (!ksm_parse_selector(text, word, sizeof(word)))
 			fuzz_assert(memchr(word, '\0', sizeof(word)));
+		break;
+	case 11:
+		/* No more rows than room; an error names a line of the text. */
+		if (!ksm_parse_domains(text, dom, 4, &n, &line))
+			fuzz_assert(n <= 4);
+		else
+			fuzz_assert(n == 0 && line >= 1 && line <= size);
 		break;
 	}
 	free(text);

@@ -13,7 +13,8 @@
 # Batch mode first (it needs no terminal): -b prints N text frames, every
 # --json line parses with jq and carries the figures; without root, with
 # KSM files missing or no KSM at all it still runs and says what is
-# missing; bad options exit 2 with one line.
+# missing; merge domains from a fake ext_domains show in -b -D and --json,
+# a malformed one is n/a; bad options exit 2 with one line.
 # KSM_TOP overrides the binary (default build/bin/ksm-top).
 set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
@@ -112,15 +113,31 @@ mkdir "$fake"
 # A file that cannot be read stays empty, as a kernel's odd file would be.
 for f in $KSM/*; do cat "$f" >"$fake/${f##*/}" 2>/dev/null || true; done
 rm -f "$fake/pages_scanned" "$fake/general_profit" "$fake/ksm_zero_pages"
+# Merge domains as a ksm_ext kernel lists them, whatever this one has.
+printf '%s\n' 'domain mms pages_shared pages_sharing' '0 3 10 20' '4242 2 64 64' \
+	'none 1 0 0' >"$fake/ext_domains"
 j=$(KSM_TOP_SYSFS_DIR=$fake "$TOP" --json -n 1 -d 0.2) || fail "ksm-top on a partial sysfs exited $?"
 jq -e '.ksm.available and .ksm.pages_scanned == null and .system.general_profit_bytes == null
-	and ([.missing[].what] | index("pages_scanned") and index("general_profit"))' \
-	>/dev/null <<<"$j" || fail "partial sysfs: $(jq -c '{ksm, missing}' <<<"$j")"
+	and ([.missing[].what] | index("pages_scanned") and index("general_profit")
+	     and (index("domains") | not))
+	and [.domains[].id] == ["4242", "0", "none"]
+	and .domains[0].mms == 2 and .domains[0].pages_sharing == 64
+	and (.processes | all(has("domain")))' \
+	>/dev/null <<<"$j" || fail "partial sysfs: $(jq -c '{ksm, domains, missing}' <<<"$j")"
+KSM_TOP_SYSFS_DIR=$fake "$TOP" -b -D -n 1 -d 0.2 >"$TMP/domains" || fail "-b -D exited $?"
+grep -qE '^ +DOMAIN +PROCS +SHARED +SHARING +SAVED +CGROUP' "$TMP/domains" &&
+	grep -qE '^ +4242 +2 +64 +64 +256K ' "$TMP/domains" ||
+	fail "-b -D: no domain table: $(cat "$TMP/domains")"
+printf 'domain mms pages_shared pages_sharing\n0 1 2\n' >"$fake/ext_domains"
+j=$(KSM_TOP_SYSFS_DIR=$fake "$TOP" --json -n 1 -d 0.2) || fail "ksm-top on a bad ext_domains exited $?"
+jq -e '.domains == null and ([.missing[] | select(.what == "domains") | .why]
+	== ["ext_domains line 2 malformed: no domain view"])' >/dev/null <<<"$j" ||
+	fail "bad ext_domains: $(jq -c '{domains, missing}' <<<"$j")"
 j=$(KSM_TOP_SYSFS_DIR=$TMP/none "$TOP" --json -n 1 -d 0.2) || fail "ksm-top without KSM exited $?"
-jq -e '(.ksm.available | not) and .system.saved_bytes == null
+jq -e '(.ksm.available | not) and .system.saved_bytes == null and .domains == null
 	and ([.missing[].what] | index("ksm"))' >/dev/null <<<"$j" ||
 	fail "no KSM: $(jq -c '{ksm, missing}' <<<"$j")"
-log "degrades: partial sysfs and no KSM both run and say what is missing"
+log "degrades: partial sysfs, bad ext_domains and no KSM all run and say what is missing"
 
 # Bad options: one line, exit 2.
 for args in "-d 0" "-n x" "--sort nope" "--frobnicate" "stray"; do
@@ -170,8 +187,8 @@ row_order() {
 }
 order_is() { [ "$(row_order)" = "$1" ]; }
 nrows() { wc -w <<<"$pids"; }
-# Every workload row (PID COMM RMAP MERGING ZERO PROFIT MRG MERGE/s CGROUP)
-# has merging pages, and a measured MERGE/s when the BPF stats run.
+# Every workload row (PID COMM RMAP MERGING ZERO PROFIT MRG MERGE/s DOMAIN
+# CGROUP) has merging pages, and a measured MERGE/s when the BPF stats run.
 rows_ok() {
 	awk -v pids="$pids" -v bpf="$bpf" '
 		BEGIN { n = split(pids, want, " "); for (i = 1; i <= n; i++) need[want[i]] = 1 }

@@ -149,3 +149,126 @@ Test(ksm_sysfs, write_then_read_back, .init = setup_dir, .fini = teardown_dir)
 	cr_assert_eq(v, 1234);
 	cr_assert_eq(ksm_sysfs_read_u64(dir, "no_such_knob", &v), -ENOENT);
 }
+
+/* ---- ext_domains ---- */
+
+static const char domains_text[] =
+	"domain mms pages_shared pages_sharing\n"
+	"0 12 30 45\n"
+	"4242 2 64 64\n"
+	"18446744073709551615 1 0 18446744073709551615\n"
+	"none 3 0 0\n";
+
+Test(ksm_domains, parses_every_line)
+{
+	struct ksm_domain d[8];
+	size_t n, line;
+
+	cr_assert_eq(ksm_parse_domains(domains_text, d, 8, &n, &line), 0);
+	cr_assert_eq(n, 4);
+	cr_assert_eq(d[0].id, 0);
+	cr_assert_not(d[0].none);
+	cr_assert_eq(d[0].mms, 12);
+	cr_assert_eq(d[0].pages_shared, 30);
+	cr_assert_eq(d[0].pages_sharing, 45);
+	cr_assert_eq(d[1].id, 4242);
+	cr_assert_eq(d[2].id, UINT64_MAX);
+	cr_assert_eq(d[2].pages_sharing, UINT64_MAX);
+	cr_assert(d[3].none);
+	cr_assert_eq(d[3].mms, 3);
+	/* Exactly as many rows as there is room for. */
+	cr_assert_eq(ksm_parse_domains(domains_text, d, 4, &n, &line), 0);
+	cr_assert_eq(n, 4);
+}
+
+Test(ksm_domains, header_only_and_no_final_newline)
+{
+	struct ksm_domain d[2];
+	size_t n = 9, line;
+
+	cr_assert_eq(ksm_parse_domains("domain mms pages_shared pages_sharing\n", d, 2,
+				       &n, &line), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(ksm_parse_domains("domain mms pages_shared pages_sharing", d, 2,
+				       &n, &line), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(ksm_parse_domains("domain mms pages_shared pages_sharing\n0 1 2 3",
+				       d, 2, &n, &line), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(d[0].pages_sharing, 3);
+}
+
+Test(ksm_domains, malformed_says_which_line)
+{
+	static const struct {
+		const char *text;
+		size_t line;
+	} cases[] = {
+		{ "", 1 },
+		{ "0 12 30 45\n", 1 },				/* no header */
+		{ "domain mms pages_shared\n0 1 2\n", 1 },	/* other columns */
+		{ "domain mms pages_shared pages_sharing extra\n", 1 },
+		{ "domain mms pages_shared pages_sharing\n0 1 x 3\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n0 1 2\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n0 1 2 3 4\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n0 1 2 3x\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n-1 1 2 3\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n0 -1 2 3\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n18446744073709551616 1 2 3\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n0 1 2 18446744073709551616\n", 2 },
+		{ "domain mms pages_shared pages_sharing\nnone\n", 2 },
+		{ "domain mms pages_shared pages_sharing\nNone 1 2 3\n", 2 },
+		{ "domain mms pages_shared pages_sharing\n0 1 2 3\n\n4 1 2 3\n", 3 },
+		{ "domain mms pages_shared pages_sharing\n0 1 2 3\n4242 \x1b[2J 1 2\n", 3 },
+	};
+	struct ksm_domain d[4];
+	size_t i, n, line;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = 9;
+		cr_assert_eq(ksm_parse_domains(cases[i].text, d, 4, &n, &line), -EINVAL,
+			     "case %zu", i);
+		cr_assert_eq(line, cases[i].line, "case %zu: line %zu", i, line);
+		cr_assert_eq(n, 0, "case %zu", i);
+	}
+}
+
+Test(ksm_domains, more_rows_than_room)
+{
+	struct ksm_domain d[2];
+	size_t n, line;
+
+	cr_assert_eq(ksm_parse_domains(domains_text, d, 2, &n, &line), -E2BIG);
+	cr_assert_eq(line, 4, "the first row past the room");
+	cr_assert_eq(n, 0);
+	cr_assert_eq(ksm_parse_domains(domains_text, d, 0, &n, &line), -E2BIG);
+	cr_assert_eq(line, 2);
+}
+
+Test(ksm_sysfs, reads_ext_domains_past_a_page, .init = setup_dir, .fini = teardown_dir)
+{
+	static struct ksm_domain d[KSM_DOMAINS_MAX];
+	char *text = NULL;
+	size_t len = 0, n, line, i;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert_eq(ksm_sysfs_read_domains(dir, d, KSM_DOMAINS_MAX, &n, &line), -ENOENT);
+	/* A full table: 256 domains and none, about 16 KiB. */
+	cr_assert_not_null(f);
+	fprintf(f, "domain mms pages_shared pages_sharing\n");
+	for (i = 0; i < 256; i++)
+		fprintf(f, "%zu 123456 1234567890123 1234567890123\n", 1000000000000 + i);
+	fprintf(f, "none 7 0 0\n");
+	fclose(f);
+	cr_assert_gt(len, 4096 * 3);
+	put("ext_domains", text);
+	cr_assert_eq(ksm_sysfs_read_domains(dir, d, KSM_DOMAINS_MAX, &n, &line), 0);
+	cr_assert_eq(n, KSM_DOMAINS_MAX);
+	cr_assert_eq(d[255].id, 1000000000255);
+	cr_assert_eq(d[255].pages_sharing, 1234567890123);
+	cr_assert(d[256].none);
+	cr_assert_eq(d[256].mms, 7);
+	cr_assert_eq(ksm_sysfs_read_domains(dir, d, 100, &n, &line), -E2BIG);
+	cr_assert_eq(line, 102);
+	free(text);
+}

@@ -2,7 +2,8 @@
 /*
  * ksm-top's pure parts: rate arithmetic (counter wrap and reset, the
  * full-scan period), per-process rows across two samples (a process exits,
- * a pid is reused), cgroup aggregation, filtering, sorting, /proc parsing.
+ * a pid is reused), cgroup aggregation, merge domains, filtering, sorting,
+ * /proc parsing.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -474,6 +475,127 @@ Test(ksm_top_table, cgroup_rows_add_up_their_processes)
 	cr_assert(out[2].merge_any);
 }
 
+Test(ksm_top_table, cgroup_rows_share_their_processes_domain)
+{
+	struct top_row in[] = {
+		row(1, "a", "/x", 1, false, 0),
+		row(2, "b", "/x", 1, false, 0),
+		row(3, "c", "/x", 1, false, 0),	/* ksmd does not know it */
+		row(4, "d", "/y", 1, false, 0),
+		row(5, "e", "/y", 1, false, 0),
+		row(6, "f", "/z", 1, false, 0),
+	};
+	struct top_row out[6];
+	size_t n;
+
+	strcpy(in[0].domain, "4242");
+	strcpy(in[1].domain, "4242");
+	strcpy(in[3].domain, "4242");
+	strcpy(in[4].domain, "none");
+	n = top_rows_by_cgroup(in, 6, out);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(out[0].domain, "4242", "an unknown one does not mix");
+	cr_assert_str_eq(out[1].domain, "mixed");
+	cr_assert_str_eq(out[2].domain, "");
+}
+
+Test(ksm_top_table, sort_by_domain)
+{
+	struct top_row r[] = {
+		row(1, "a", "/", 1, false, 0),
+		row(2, "b", "/", 1, false, 0),
+		row(3, "c", "/", 1, false, 0),
+		row(4, "d", "/", 1, false, 0),
+		row(5, "e", "/", 1, false, 0),
+		row(6, "f", "/", 1, false, 0),
+	};
+	const pid_t asc[] = { 5, 4, 6, 2, 1, 3 };
+	const pid_t desc[] = { 1, 2, 6, 4, 5, 3 };
+
+	strcpy(r[0].domain, "none");
+	strcpy(r[1].domain, "mixed");
+	strcpy(r[3].domain, "4242");
+	strcpy(r[4].domain, "0");
+	strcpy(r[5].domain, "10000");	/* by value, not as text */
+	top_rows_sort(r, 6, TOP_COL_DOMAIN, false);
+	pids_are(r, 6, asc);
+	/* Unknown last whichever way round. */
+	top_rows_sort(r, 6, TOP_COL_DOMAIN, true);
+	pids_are(r, 6, desc);
+}
+
+/* ext_domains as the kernel would list it, and the processes in them. */
+static void domain_sample(struct top_sample *s, struct top_row *procs)
+{
+	static const struct ksm_domain d[] = {
+		{ .id = 0, .mms = 12, .pages_shared = 30, .pages_sharing = 45 },
+		{ .id = 4242, .mms = 2, .pages_shared = 64, .pages_sharing = 64 },
+		{ .id = 4250, .mms = 2, .pages_shared = 64, .pages_sharing = 640 },
+		{ .none = true, .mms = 3 },
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->page_size = 4096;
+	memcpy(s->domains, d, sizeof(d));
+	s->ndomains = ARRAY_SIZE(d);
+	procs[0] = row(10, "a", "/tenant-a/web.service", 1, false, 0);
+	procs[1] = row(11, "b", "/tenant-a/db.service", 1, false, 0);
+	procs[2] = row(12, "c", "/tenant-b", 1, false, 0);
+	procs[3] = row(13, "d", "/user.slice/x.scope", 1, false, 0);
+	procs[4] = row(14, "e", "/system.slice/y.service", 1, false, 0);
+	procs[5] = row(15, "f", "/tenant-c/z", 1, false, 0);
+	procs[6] = row(16, "g", "", 1, false, 0);	/* no cgroup v2 */
+	strcpy(procs[0].domain, "4242");
+	strcpy(procs[1].domain, "4242");
+	strcpy(procs[2].domain, "4250");
+	strcpy(procs[3].domain, "0");
+	strcpy(procs[4].domain, "0");
+	strcpy(procs[5].domain, "none");
+	strcpy(procs[6].domain, "4250");
+	s->procs = procs;
+	s->nprocs = 7;
+}
+
+Test(ksm_top_table, domain_rows_save_and_name_their_tenant)
+{
+	struct top_view v = { .sort = TOP_COL_MERGING };
+	struct top_row procs[7], *r;
+	struct top_sample s;
+	size_t n;
+
+	domain_sample(&s, procs);
+	/* Merging is no column of the domain view: by saved, most first. */
+	cr_assert_eq(top_build_domain_rows(&s, &v, &r, &n), 0);
+	cr_assert_eq(n, 4);
+	cr_assert_str_eq(r[0].domain, "4250");
+	cr_assert_float_eq(r[0].saved_bytes, 640.0 * 4096, 1e-6);
+	cr_assert_eq(r[0].pages_shared, 64);
+	cr_assert_eq(r[0].nprocs, 2);
+	cr_assert_str_eq(r[0].cgroup, "/tenant-b");
+	cr_assert_str_eq(r[1].domain, "4242");
+	cr_assert_str_eq(r[1].cgroup, "/tenant-a", "both processes are below it");
+	cr_assert_str_eq(r[2].domain, "0");
+	cr_assert_str_eq(r[2].cgroup, "", "the shared domain spans cgroups");
+	cr_assert_eq(r[2].nprocs, 12);
+	cr_assert_str_eq(r[3].domain, "none");
+	cr_assert_str_eq(r[3].cgroup, "", "none is no one domain");
+	cr_assert_eq(r[3].pid, 0);
+	free(r);
+
+	v.sort = TOP_COL_DOMAIN;
+	cr_assert_eq(top_build_domain_rows(&s, &v, &r, &n), 0);
+	cr_assert_str_eq(r[0].domain, "0");
+	cr_assert_str_eq(r[2].domain, "4250");
+	cr_assert_str_eq(r[3].domain, "none");
+	free(r);
+
+	/* Without ext_domains: no rows. */
+	s.domains_err = -ENOENT;
+	cr_assert_eq(top_build_domain_rows(&s, &v, &r, &n), 0);
+	cr_assert_eq(n, 0);
+	free(r);
+}
+
 Test(ksm_top_table, build_rows_filters_then_groups_and_sorts)
 {
 	struct top_row prev_rows[] = {
@@ -516,7 +638,9 @@ Test(ksm_top_table, build_rows_filters_then_groups_and_sorts)
 Test(ksm_top_table, columns_by_name_and_view)
 {
 	struct top_view v = { .sort = TOP_COL_PID };
+	const enum top_col *cols;
 	enum top_col c;
+	size_t n;
 	int i;
 
 	for (i = 0; i < TOP_NR_COLS; i++) {
@@ -526,13 +650,22 @@ Test(ksm_top_table, columns_by_name_and_view)
 	cr_assert_eq(top_col_parse("MERGING", &c), 0);
 	cr_assert_eq(c, TOP_COL_MERGING);
 	cr_assert_eq(top_col_parse("bogus", &c), -EINVAL);
-	cr_assert(top_view_has_col(false, TOP_COL_PID));
-	cr_assert_not(top_view_has_col(true, TOP_COL_PID));
-	cr_assert_eq(top_view_sort_col(&v, false), TOP_COL_PID);
-	cr_assert_eq(top_view_sort_col(&v, true), TOP_COL_MERGING);
+	cr_assert(top_view_has_col(TOP_TABLE_PROCS, TOP_COL_PID));
+	cr_assert_not(top_view_has_col(TOP_TABLE_CGROUPS, TOP_COL_PID));
+	cr_assert(top_view_has_col(TOP_TABLE_PROCS, TOP_COL_DOMAIN));
+	cr_assert(top_view_has_col(TOP_TABLE_CGROUPS, TOP_COL_DOMAIN));
+	cr_assert_not(top_view_has_col(TOP_TABLE_PROCS, TOP_COL_SAVED));
+	cr_assert_eq(top_view_sort_col(&v, TOP_TABLE_PROCS), TOP_COL_PID);
+	cr_assert_eq(top_view_sort_col(&v, TOP_TABLE_CGROUPS), TOP_COL_MERGING);
+	cr_assert_eq(top_view_sort_col(&v, TOP_TABLE_DOMAINS), TOP_COL_SAVED);
+	v.sort = TOP_COL_PROCS;
+	cr_assert_eq(top_view_sort_col(&v, TOP_TABLE_DOMAINS), TOP_COL_PROCS);
+	cr_assert_str_eq(top_table_name(TOP_TABLE_DOMAINS), "domains");
 	/* The stretching column is the last of each view. */
-	cr_assert_eq(top_cols[top_proc_view[top_proc_view_len - 1]].width, 0);
-	cr_assert_eq(top_cols[top_cgroup_view[top_cgroup_view_len - 1]].width, 0);
+	for (i = TOP_TABLE_PROCS; i <= TOP_TABLE_DOMAINS; i++) {
+		top_table_cols(i, &cols, &n);
+		cr_assert_eq(top_cols[cols[n - 1]].width, 0, "table %d", i);
+	}
 }
 
 /* ---- /proc text ---- */

@@ -141,8 +141,18 @@ Test(ksm_top_format, table_lines_have_the_screen_width)
 	cr_assert_eq(strlen(line), 80);
 	cr_assert(!strncmp(line, "  16375 ksm-workload       4096    1228      0    4.5M yes       - ",
 			   66), "got '%s'", line);
-	/* A long cgroup keeps its end, where the leaf is. */
-	cr_assert(strstr(line, " ..ion-4.scope"), "got '%s'", line);
+	/* Unknown domain; a long cgroup keeps its end, where the leaf is. */
+	cr_assert(strstr(line, "       - ..ope"), "got '%s'", line);
+	top_format_row(&r, top_proc_view, top_proc_view_len, 100, line, sizeof(line));
+	cr_assert(strstr(line, "       - ..0.slice/session-4.scope"), "got '%s'", line);
+	strcpy(r.domain, "4242");
+	top_format_row(&r, top_proc_view, top_proc_view_len, 80, line, sizeof(line));
+	cr_assert(strstr(line, "       -    4242 ..ope"), "got '%s'", line);
+	/* An id wider than its column keeps its end too. */
+	strcpy(r.domain, "18446744073709551615");
+	top_format_row(&r, top_proc_view, top_proc_view_len, 80, line, sizeof(line));
+	cr_assert(strstr(line, " ..51615 "), "got '%s'", line);
+	r.domain[0] = '\0';
 	/* A kernel whose ksm_stat does not say (6.12) shows "-", not "no". */
 	r.mergeable_known = false;
 	top_format_row(&r, top_proc_view, top_proc_view_len, 80, line, sizeof(line));
@@ -161,6 +171,27 @@ Test(ksm_top_format, table_lines_have_the_screen_width)
 	/* Narrow: clipped, never longer. */
 	top_format_row(&r, top_proc_view, top_proc_view_len, 30, line, sizeof(line));
 	cr_assert_eq(strlen(line), 30);
+}
+
+Test(ksm_top_format, domain_table_lines)
+{
+	struct top_row r = {
+		.nprocs = 2, .pages_shared = 64, .pages_sharing = 640,
+		.saved_bytes = 640.0 * 4096, .merges_per_s = NAN,
+	};
+	char line[256];
+
+	strcpy(r.domain, "4250");
+	strcpy(r.cgroup, "/tenant-b\x1b]2;pwned\a");
+	top_format_table_head(top_domain_view, top_domain_view_len, 60, line, sizeof(line));
+	cr_assert_str_eq(line, " DOMAIN PROCS  SHARED SHARING   SAVED CGROUP                ");
+	top_format_row(&r, top_domain_view, top_domain_view_len, 60, line, sizeof(line));
+	cr_assert_str_eq(line, "   4250     2      64     640    2.5M /tenant-b?]2;pwned?   ");
+	r.cgroup[0] = '\0';
+	strcpy(r.domain, "none");
+	r.pages_sharing = 123456789;
+	top_format_row(&r, top_domain_view, top_domain_view_len, 60, line, sizeof(line));
+	cr_assert(strstr(line, "   none     2      64    123M    2.5M -"), "got '%s'", line);
 }
 
 Test(ksm_top_format, column_spans)
@@ -182,6 +213,7 @@ struct fixture {
 	struct top_view v;
 	struct top_history h[TOP_HIST_NR];
 	struct top_row procs[2];
+	struct top_row domains[2];
 	struct top_frame fr;
 };
 
@@ -206,6 +238,14 @@ static void make_frame(struct fixture *x)
 	x->procs[1].pid = 16376;
 	strcpy(x->procs[1].comm, "we\"ird\\name\n");
 	x->procs[1].merges_per_s = 2.5;
+	strcpy(x->procs[1].domain, "4242");
+	x->domains[0] = (struct top_row){ .nprocs = 2, .pages_shared = 64,
+					  .pages_sharing = 64, .saved_bytes = 64.0 * 4096,
+					  .merges_per_s = NAN };
+	strcpy(x->domains[0].domain, "4242");
+	strcpy(x->domains[0].cgroup, "/guest-\"a\"");
+	x->domains[1] = (struct top_row){ .nprocs = 3, .merges_per_s = NAN };
+	strcpy(x->domains[1].domain, "none");
 	x->v = (struct top_view){ .sort = TOP_COL_MERGING, .interval_s = 1 };
 	x->fr.s = &x->s;
 	x->fr.r = (struct top_rates){
@@ -223,6 +263,8 @@ static void make_frame(struct fixture *x)
 	x->fr.nprocs = 2;
 	x->fr.cgroups = x->procs;	/* shape only */
 	x->fr.ncgroups = 0;
+	x->fr.domains = x->domains;
+	x->fr.ndomains = 2;
 	x->fr.hist = x->h;
 	x->fr.view = &x->v;
 	x->fr.pin_dir = KSM_EXT_STATS_DIR;
@@ -317,6 +359,33 @@ Test(ksm_top_format, missing_list_says_why)
 	cr_assert_eq(top_missing_list(&x.s, KSM_EXT_STATS_DIR, m, 2), 2);
 }
 
+Test(ksm_top_format, missing_domains_say_why)
+{
+	struct top_missing m[TOP_MAX_MISSING];
+	struct fixture x;
+	size_t n;
+
+	make_frame(&x);
+	x.s.domains_err = -ENOENT;
+	n = top_missing_list(&x.s, KSM_EXT_STATS_DIR, m, TOP_MAX_MISSING);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(m[2].what, "domains");
+	cr_assert_str_eq(m[2].why, "no /sys/kernel/mm/ksm/ext_domains (not a ksm_ext "
+			 "kernel with merge domains)");
+	x.s.domains_err = -EINVAL;
+	x.s.domains_line = 7;
+	top_missing_list(&x.s, KSM_EXT_STATS_DIR, m, TOP_MAX_MISSING);
+	cr_assert_str_eq(m[2].why, "ext_domains line 7 malformed: no domain view");
+	x.s.domains_err = -E2BIG;
+	top_missing_list(&x.s, KSM_EXT_STATS_DIR, m, TOP_MAX_MISSING);
+	cr_assert_str_eq(m[2].why, "ext_domains lists over 257 domains: no domain view");
+	/* No KSM at all says so once. */
+	x.s.ksm_err = -ENOENT;
+	n = top_missing_list(&x.s, KSM_EXT_STATS_DIR, m, TOP_MAX_MISSING);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(m[0].what, "ksm");
+}
+
 static char *capture(void (*print)(FILE *, const struct top_frame *, int),
 		     const struct top_frame *fr, bool json)
 {
@@ -345,6 +414,30 @@ Test(ksm_top_format, text_frame)
 	cr_assert(strstr(out, "n/a: no BPF stats pinned"), "got:\n%s", out);
 	cr_assert(strstr(out, "  16375 ksm-workload "), "got:\n%s", out);
 	cr_assert(strstr(out, " we\"ird\\name? "), "control characters replaced:\n%s", out);
+	free(out);
+}
+
+Test(ksm_top_format, text_frame_of_domains)
+{
+	struct fixture x;
+	char *out;
+
+	make_frame(&x);
+	x.v.table = TOP_TABLE_DOMAINS;
+	out = capture(top_print_text, &x.fr, false);
+	cr_assert(strstr(out, "  view domains  sort saved\n"), "got:\n%s", out);
+	cr_assert(strstr(out, "\n DOMAIN PROCS  SHARED SHARING   SAVED CGROUP "), "got:\n%s", out);
+	cr_assert(strstr(out, "\n   4242     2      64      64    256K /guest-\"a\" "),
+		  "got:\n%s", out);
+	cr_assert(strstr(out, "\n   none     3       0       0       0 - "), "got:\n%s", out);
+	cr_assert_null(strstr(out, "ksm-workload"), "no process table:\n%s", out);
+	free(out);
+
+	x.s.domains_err = -ENOENT;
+	x.fr.ndomains = 0;
+	out = capture(top_print_text, &x.fr, false);
+	cr_assert(strstr(out, "n/a: no /sys/kernel/mm/ksm/ext_domains "), "got:\n%s", out);
+	cr_assert(strstr(out, "\n(no merge domains: see n/a above)\n"), "got:\n%s", out);
 	free(out);
 }
 
@@ -413,6 +506,37 @@ Test(ksm_top_json, frame_carries_every_figure)
 	free(out);
 }
 
+Test(ksm_top_json, merge_domains)
+{
+	struct fixture x;
+	char *out;
+
+	make_frame(&x);
+	x.v.table = TOP_TABLE_DOMAINS;
+	out = capture(NULL, &x.fr, true);
+	assert_json_shape(out);
+	cr_assert(strstr(out, "\"view\":{\"table\":\"domains\",\"sort\":\"saved\""),
+		  "got %s", out);
+	cr_assert(strstr(out, "\"cgroup\":\"/user.slice/user-0.slice/session-4.scope\","
+			 "\"domain\":null,"), "got %s", out);
+	cr_assert(strstr(out, "\"domain\":\"4242\","), "got %s", out);
+	cr_assert(strstr(out, "\"domains\":[{\"id\":\"4242\",\"mms\":2,\"pages_shared\":64,"
+			 "\"pages_sharing\":64,\"saved_bytes\":262144,"
+			 "\"cgroup\":\"/guest-\\\"a\\\"\"},{\"id\":\"none\",\"mms\":3,"
+			 "\"pages_shared\":0,\"pages_sharing\":0,\"saved_bytes\":0,"
+			 "\"cgroup\":null}]"), "got %s", out);
+	free(out);
+
+	x.s.domains_err = -ENOENT;
+	x.fr.ndomains = 0;
+	out = capture(NULL, &x.fr, true);
+	assert_json_shape(out);
+	cr_assert(strstr(out, "\"domains\":null,"), "got %s", out);
+	cr_assert(strstr(out, "{\"what\":\"domains\",\"why\":\"no /sys/kernel/mm/ksm/"
+			 "ext_domains (not a ksm_ext kernel with merge domains)\"}"), "got %s", out);
+	free(out);
+}
+
 Test(ksm_top_json, no_ksm_and_bpf_present)
 {
 	struct fixture x;
@@ -475,6 +599,14 @@ Test(ksm_top_options, defaults_and_values)
 	cr_assert_eq(o.sort, TOP_COL_PID);
 	cr_assert_str_eq(o.filter, "ksm");
 	cr_assert_str_eq(o.pin_dir, "/sys/fs/bpf/x");
+
+	cr_assert_not(o.domains);
+	cr_assert_eq(parse(&o, err, sizeof(err), "-D", "-s", "domain", NULL), 0);
+	cr_assert(o.domains);
+	cr_assert_eq(o.sort, TOP_COL_DOMAIN);
+	cr_assert_eq(parse(&o, err, sizeof(err), "--domains", "--sort=saved", NULL), 0);
+	cr_assert(o.domains);
+	cr_assert_eq(o.sort, TOP_COL_SAVED);
 
 	cr_assert_eq(parse(&o, err, sizeof(err), "--json", "--delay=2", NULL), 0);
 	cr_assert(o.json && o.batch, "--json implies batch");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -44,6 +45,45 @@ Test(procfs, ksm_stat_rejects_garbage)
 	cr_assert_eq(parse_ksm_stat("", &s), -EINVAL);
 	cr_assert_eq(parse_ksm_stat("ksm_rmap_items x\n", &s), -EINVAL);
 	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 1\nksm_mergeable: maybe\n", &s), -EINVAL);
+}
+
+Test(procfs, ksm_stat_merge_domain)
+{
+	struct proc_ksm_stat s;
+
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_mergeable: yes\n"
+				    "ksm_merge_domain 4242\n", &s), 0);
+	cr_assert_str_eq(s.merge_domain, "4242");
+	cr_assert(s.mergeable);
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_merge_domain 0\n", &s), 0);
+	cr_assert_str_eq(s.merge_domain, "0");
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_merge_domain 18446744073709551615",
+				    &s), 0);
+	cr_assert_str_eq(s.merge_domain, "18446744073709551615");
+	/* Canonical, so it matches the id ext_domains prints. */
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_merge_domain 007\n", &s), 0);
+	cr_assert_str_eq(s.merge_domain, "7");
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_merge_domain none\n", &s), 0);
+	cr_assert_str_eq(s.merge_domain, "none");
+	/* Absent: a stock kernel, or ksmd does not know the process. */
+	cr_assert_eq(parse_ksm_stat("ksm_rmap_items 3\nksm_mergeable: yes\n", &s), 0);
+	cr_assert_str_eq(s.merge_domain, "");
+}
+
+Test(procfs, ksm_stat_merge_domain_rejects_garbage)
+{
+	static const char *const bad[] = {
+		"", "x", "-1", "+5", "12x", "0x10", "none2", "nonesuch", "None",
+		"18446744073709551616", "99999999999999999999999",
+	};
+	struct proc_ksm_stat s;
+	char text[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "ksm_rmap_items 3\nksm_merge_domain %s\n", bad[i]);
+		cr_assert_eq(parse_ksm_stat(text, &s), -EINVAL, "'%s'", bad[i]);
+	}
 }
 
 Test(procfs, psi_memory)

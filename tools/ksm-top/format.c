@@ -275,6 +275,30 @@ static void missing_bpf(const struct top_sample *s, const char *pin_dir,
 			    strerror(-s->bpf_err));
 }
 
+static void missing_domains(const struct top_sample *s, struct top_missing *m,
+			    size_t max, size_t *n)
+{
+	switch (s->domains_err) {
+	case 0:
+		break;
+	case -ENOENT:
+		add_missing(m, max, n, "domains", "no %s/ext_domains (not a ksm_ext kernel "
+			    "with merge domains)", KSM_SYSFS_DIR);
+		break;
+	case -EINVAL:
+		add_missing(m, max, n, "domains", "ext_domains line %zu malformed: "
+			    "no domain view", s->domains_line);
+		break;
+	case -E2BIG:
+		add_missing(m, max, n, "domains", "ext_domains lists over %d domains: "
+			    "no domain view", KSM_DOMAINS_MAX);
+		break;
+	default:
+		add_missing(m, max, n, "domains", "ext_domains unreadable: %s",
+			    strerror(-s->domains_err));
+	}
+}
+
 /* Most important first: the header line shows as many as fit. */
 size_t top_missing_list(const struct top_sample *s, const char *pin_dir,
 			struct top_missing *m, size_t max)
@@ -306,6 +330,8 @@ size_t top_missing_list(const struct top_sample *s, const char *pin_dir,
 			    strerror(-s->psi_err));
 	if (!s->ksm_err && (s->ksm.missing & KSM_STAT_EXT_POLICY))
 		add_missing(m, max, &n, "ext_policy", "no ext_policy (not a ksm_ext kernel)");
+	if (!s->ksm_err)
+		missing_domains(s, m, max, &n);
 	return n;
 }
 
@@ -492,6 +518,20 @@ static void format_cell(const struct top_row *r, enum top_col col, int w,
 	case TOP_COL_MERGES:
 		top_fmt_count(r->merges_per_s, buf, len);
 		break;
+	case TOP_COL_DOMAIN:
+		/* A long id keeps its end, as a path does. */
+		top_sanitize(r->domain, clean, sizeof(clean));
+		fmt_tail(clean, w, buf, len);
+		break;
+	case TOP_COL_SHARED:
+		fmt_pages(r->pages_shared, w, buf, len);
+		break;
+	case TOP_COL_SHARING:
+		fmt_pages(r->pages_sharing, w, buf, len);
+		break;
+	case TOP_COL_SAVED:
+		top_fmt_bytes_short(r->saved_bytes, buf, len);
+		break;
 	case TOP_COL_CGROUP:
 		top_sanitize(r->cgroup, clean, sizeof(clean));
 		fmt_tail(clean, w, buf, len);
@@ -590,21 +630,25 @@ static void print_spark(FILE *f, const struct top_frame *fr, int idx,
 
 static void print_table(FILE *f, const struct top_frame *fr, int width)
 {
-	bool cg = fr->view->cgroups;
-	const enum top_col *cols = cg ? top_cgroup_view : top_proc_view;
-	size_t ncols = cg ? top_cgroup_view_len : top_proc_view_len;
-	const struct top_row *rows = cg ? fr->cgroups : fr->procs;
-	size_t i, n = cg ? fr->ncgroups : fr->nprocs;
+	enum top_table t = fr->view->table;
+	const struct top_row *rows;
+	const enum top_col *cols;
+	size_t i, n, ncols;
 	char line[1024];
 
+	top_table_cols(t, &cols, &ncols);
+	top_frame_rows(fr, &rows, &n);
 	top_format_table_head(cols, ncols, width, line, sizeof(line));
 	fprintf(f, "%s\n", line);
 	for (i = 0; i < n; i++) {
 		top_format_row(&rows[i], cols, ncols, width, line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
-	if (!n)
-		fprintf(f, "(no %s%s)\n", cg ? "cgroups" : "processes",
+	if (!n && t == TOP_TABLE_DOMAINS)
+		fprintf(f, "(no merge domains%s)\n",
+			fr->s->domains_err ? ": see n/a above" : "");
+	else if (!n)
+		fprintf(f, "(no %s%s)\n", top_table_name(t),
 			fr->view->filter[0] ? " match the filter" : " with KSM pages");
 }
 
@@ -622,8 +666,8 @@ void top_print_text(FILE *f, const struct top_frame *fr, int width)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	top_fmt_duration(fr->view->interval_s, v, sizeof(v));
 	fprintf(f, "ksm-top %s  interval %s  view %s  sort %s%s", when, v,
-		fr->view->cgroups ? "cgroups" : "processes",
-		top_cols[top_view_sort_col(fr->view, fr->view->cgroups)].name,
+		top_table_name(fr->view->table),
+		top_cols[top_view_sort_col(fr->view, fr->view->table)].name,
 		fr->view->reverse ? " (reversed)" : "");
 	if (fr->view->filter[0])
 		fprintf(f, "  filter \"%s\"", fr->view->filter);

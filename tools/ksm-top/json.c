@@ -119,8 +119,8 @@ static void json_view(struct json *j, const struct top_frame *fr)
 	const struct top_view *v = fr->view;
 
 	open_obj(j, "view");
-	str(j, "table", v->cgroups ? "cgroups" : "processes");
-	str(j, "sort", top_cols[top_view_sort_col(v, v->cgroups)].name);
+	str(j, "table", top_table_name(v->table));
+	str(j, "sort", top_cols[top_view_sort_col(v, v->table)].name);
 	boolean(j, "reverse", v->reverse);
 	str(j, "filter", v->filter);
 	num(j, "interval_s", v->interval_s);
@@ -229,6 +229,7 @@ static void json_row(struct json *j, const struct top_row *r, bool cgroup)
 		u64(j, "procs", r->nprocs, true);
 	}
 	str(j, "cgroup", r->cgroup[0] ? r->cgroup : NULL);
+	str(j, "domain", r->domain[0] ? r->domain : NULL);
 	u64(j, "rmap_items", r->rmap_items, true);
 	u64(j, "merging_pages", r->merging_pages, true);
 	u64(j, "zero_pages", r->zero_pages, true);
@@ -254,6 +255,31 @@ static void json_rows(struct json *j, const char *k, const struct top_row *rows,
 	open_arr(j, k);
 	for (i = 0; i < n; i++)
 		json_row(j, &rows[i], cgroup);
+	close_arr(j);
+}
+
+/* ext_domains, or null without it ("missing" says why). */
+static void json_domains(struct json *j, const struct top_frame *fr)
+{
+	const struct top_row *r;
+	size_t i;
+
+	if (fr->s->domains_err) {
+		str(j, "domains", NULL);
+		return;
+	}
+	open_arr(j, "domains");
+	for (i = 0; i < fr->ndomains; i++) {
+		r = &fr->domains[i];
+		elem_obj(j);
+		str(j, "id", r->domain);
+		u64(j, "mms", r->nprocs, true);
+		u64(j, "pages_shared", r->pages_shared, true);
+		u64(j, "pages_sharing", r->pages_sharing, true);
+		num(j, "saved_bytes", r->saved_bytes);
+		str(j, "cgroup", r->cgroup[0] ? r->cgroup : NULL);
+		close_obj(j);
+	}
 	close_arr(j);
 }
 
@@ -308,6 +334,7 @@ void top_print_json(FILE *f, const struct top_frame *fr)
 	json_bpf(&j, fr);
 	json_rows(&j, "processes", fr->procs, fr->nprocs, false);
 	json_rows(&j, "cgroups", fr->cgroups, fr->ncgroups, true);
+	json_domains(&j, fr);
 	json_history(&j, fr);
 	json_missing(&j, fr);
 	close_obj(&j);

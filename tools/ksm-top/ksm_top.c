@@ -54,14 +54,19 @@ int top_app_rebuild(struct top_app *a)
 
 	free(a->procs);
 	free(a->cgroups);
-	a->procs = a->cgroups = NULL;
-	a->nprocs = a->ncgroups = 0;
+	free(a->domains);
+	a->procs = a->cgroups = a->domains = NULL;
+	a->nprocs = a->ncgroups = a->ndomains = 0;
 	err = top_build_rows(prev, cur, &a->view, &a->procs, &a->nprocs,
 			     &a->cgroups, &a->ncgroups);
+	if (!err)
+		err = top_build_domain_rows(cur, &a->view, &a->domains, &a->ndomains);
 	a->frame.procs = a->procs;
 	a->frame.nprocs = a->nprocs;
 	a->frame.cgroups = a->cgroups;
 	a->frame.ncgroups = a->ncgroups;
+	a->frame.domains = a->domains;
+	a->frame.ndomains = a->ndomains;
 	return err;
 }
 
@@ -141,7 +146,8 @@ static void app_init(struct top_app *a, const struct top_opts *o)
 	const char *no_color = getenv("NO_COLOR");
 
 	memset(a, 0, sizeof(*a));
-	a->view.cgroups = o->cgroups;
+	a->view.table = o->domains ? TOP_TABLE_DOMAINS :
+			o->cgroups ? TOP_TABLE_CGROUPS : TOP_TABLE_PROCS;
 	a->view.sort = o->sort;
 	a->view.reverse = o->reverse;
 	a->view.interval_s = o->delay_s;
@@ -161,6 +167,7 @@ static void app_free(struct top_app *a)
 	top_sample_free(&a->samples[1]);
 	free(a->procs);
 	free(a->cgroups);
+	free(a->domains);
 }
 
 int main(int argc, char **argv)

@@ -12,9 +12,9 @@
 const char top_usage[] =
 "Usage: ksm-top [OPTION]...\n"
 "Live dashboard of Linux KSM (kernel samepage merging): what ksmd is told\n"
-"to do, what it saves, what it costs, and which processes and cgroups save\n"
-"memory.  Reads /sys/kernel/mm/ksm, /proc and, when `ksm-loader stats start`\n"
-"pinned them, the ksm-ext BPF stats maps.\n"
+"to do, what it saves, what it costs, and which processes, cgroups and merge\n"
+"domains save memory.  Reads /sys/kernel/mm/ksm, /proc and, when\n"
+"`ksm-loader stats start` pinned them, the ksm-ext BPF stats maps.\n"
 "\n"
 "Options:\n"
 "  -d, --delay SECS     refresh interval, 0.1 to 3600 (default 1)\n"
@@ -26,11 +26,15 @@ const char top_usage[] =
 "                       line, with every figure the screen shows (raw units;\n"
 "                       null when unknown, \"missing\" says why)\n"
 "  -s, --sort COLUMN    sort by pid, comm, procs, rmap, merging (default),\n"
-"                       zero, profit, mergeable, merges or cgroup\n"
+"                       zero, profit, mergeable, merges, domain or cgroup;\n"
+"                       the domain view also by shared, sharing or saved (its\n"
+"                       default)\n"
 "  -r, --reverse        reverse the sort order\n"
 "  -f, --filter TEXT    only processes whose command or cgroup path contains\n"
 "                       TEXT (case-insensitive)\n"
 "  -c, --cgroups        start in the per-cgroup view\n"
+"  -D, --domains        start in the merge-domain view; with -b, print the\n"
+"                       domain table instead of the process table\n"
 "  -a, --all            list every process, also those KSM has no pages of\n"
 "      --pin-dir DIR    the BPF stats maps, below /sys/fs/bpf/ (default\n"
 "                       " KSM_EXT_STATS_DIR ")\n"
@@ -71,7 +75,19 @@ const char top_usage[] =
 "  MRG            yes: has a madvise(MADV_MERGEABLE) area; any:\n"
 "                 prctl(PR_SET_MEMORY_MERGE); no: neither\n"
 "  MERGE/s        pages merged per second (BPF stats; - without them)\n"
+"  DOMAIN         merge domain (ksm_merge_domain, ksm_ext kernels): pages\n"
+"                 merge only within one; none: in no domain, nothing merges;\n"
+"                 - unknown; cgroup view: its processes' domain, or mixed\n"
 "  CGROUP         cgroup v2 path (the cgroup view adds its processes up)\n"
+"\n"
+"Domain view (D, -D; from /sys/kernel/mm/ksm/ext_domains, not filtered):\n"
+"  DOMAIN         the domain id (the tenants policy: the cgroup id of the\n"
+"                 top-level cgroup), none for the processes in no domain\n"
+"  PROCS          processes ksmd knows in the domain (mms)\n"
+"  SHARED SHARING pages_shared, pages_sharing within the domain\n"
+"  SAVED          pages_sharing * page size\n"
+"  CGROUP         the top-level cgroup every listed process of the domain\n"
+"                 is in, - when they differ or none is listed\n"
 "\n"
 "Keys:\n"
 "  q              quit\n"
@@ -81,6 +97,7 @@ const char top_usage[] =
 "  r              reverse the sort order\n"
 "  /              filter: type text, Enter applies, Esc cancels, empty clears\n"
 "  c              per-process / per-cgroup view\n"
+"  D              per-process / merge-domain view\n"
 "  p, Space       pause / resume sampling\n"
 "  + -            refresh interval up / down (0.1 s to 1 h)\n"
 "  d              type a refresh interval in seconds\n"
@@ -152,6 +169,7 @@ int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "cgroups", no_argument, NULL, 'c' },
+		{ "domains", no_argument, NULL, 'D' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ "mono", no_argument, NULL, 'm' },
@@ -164,7 +182,7 @@ int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 				.pin_dir = KSM_EXT_STATS_DIR };
 	opterr = 0;
 	optind = 0;	/* glibc: a full reset, so tests may call us again */
-	while ((c = getopt_long(argc, argv, ":d:n:bs:rf:camh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:n:bs:rf:cDamh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (top_parse_delay(optarg, &o->delay_s))
@@ -196,6 +214,9 @@ int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 			break;
 		case 'c':
 			o->cgroups = true;
+			break;
+		case 'D':
+			o->domains = true;
 			break;
 		case 'a':
 			o->all = true;

@@ -147,6 +147,7 @@ static int read_proc(struct top_sampler *sp, struct top_sample *s, pid_t pid,
 		.mergeable = k.mergeable, .merge_any = k.merge_any,
 		.mergeable_known = k.has_mergeable,
 	};
+	memcpy(r->domain, k.merge_domain, sizeof(r->domain));
 	/* Gone between two reads: drop it rather than show half a row. */
 	if (procfs_read_comm(pid, r->comm, sizeof(r->comm)))
 		return 1;
@@ -202,6 +203,11 @@ int top_sample_read(struct top_sampler *sp, struct top_sample *s)
 	s->page_size = sysconf(_SC_PAGESIZE);
 	s->is_root = geteuid() == 0;
 	s->ksm_err = ksm_sysfs_read_stats(sp->sysfs_dir, &s->ksm);
+	s->domains_err = ksm_sysfs_read_domains(sp->sysfs_dir, s->domains,
+						 KSM_DOMAINS_MAX, &s->ndomains,
+						 &s->domains_line);
+	if (s->domains_err == -ENOMEM)
+		return -ENOMEM;
 	s->cow_err = procfs_read_vmstat_u64("cow_ksm", &s->cow_ksm);
 	s->psi_err = procfs_read_psi_memory(&s->psi);
 	sample_ksmd(sp, s);

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ksm-top: the table's rows: joining, per-process rates, cgroups, filter, sort. */
+/*
+ * ksm-top: the tables' rows: joining, per-process rates, cgroups, merge
+ * domains, filter, sort.
+ */
 #define _GNU_SOURCE	/* strcasestr, qsort_r */
 #include "top.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +23,31 @@ const struct top_col_info top_cols[TOP_NR_COLS] = {
 	[TOP_COL_PROFIT] = { "profit", "PROFIT", 7, false, false },
 	[TOP_COL_MERGEABLE] = { "mergeable", "MRG", 3, true, false },
 	[TOP_COL_MERGES] = { "merges", "MERGE/s", 7, false, false },
+	[TOP_COL_DOMAIN] = { "domain", "DOMAIN", 7, false, true },
+	[TOP_COL_SHARED] = { "shared", "SHARED", 7, false, false },
+	[TOP_COL_SHARING] = { "sharing", "SHARING", 7, false, false },
+	[TOP_COL_SAVED] = { "saved", "SAVED", 7, false, false },
 	[TOP_COL_CGROUP] = { "cgroup", "CGROUP", 0, true, true },
 };
 
 const enum top_col top_proc_view[] = {
 	TOP_COL_PID, TOP_COL_COMM, TOP_COL_RMAP, TOP_COL_MERGING, TOP_COL_ZERO,
-	TOP_COL_PROFIT, TOP_COL_MERGEABLE, TOP_COL_MERGES, TOP_COL_CGROUP,
+	TOP_COL_PROFIT, TOP_COL_MERGEABLE, TOP_COL_MERGES, TOP_COL_DOMAIN,
+	TOP_COL_CGROUP,
 };
 const size_t top_proc_view_len = ARRAY_SIZE(top_proc_view);
 
 const enum top_col top_cgroup_view[] = {
 	TOP_COL_PROCS, TOP_COL_RMAP, TOP_COL_MERGING, TOP_COL_ZERO,
-	TOP_COL_PROFIT, TOP_COL_MERGES, TOP_COL_CGROUP,
+	TOP_COL_PROFIT, TOP_COL_MERGES, TOP_COL_DOMAIN, TOP_COL_CGROUP,
 };
 const size_t top_cgroup_view_len = ARRAY_SIZE(top_cgroup_view);
+
+const enum top_col top_domain_view[] = {
+	TOP_COL_DOMAIN, TOP_COL_PROCS, TOP_COL_SHARED, TOP_COL_SHARING,
+	TOP_COL_SAVED, TOP_COL_CGROUP,
+};
+const size_t top_domain_view_len = ARRAY_SIZE(top_domain_view);
 
 int top_col_parse(const char *name, enum top_col *out)
 {
@@ -46,20 +62,64 @@ int top_col_parse(const char *name, enum top_col *out)
 	return -EINVAL;
 }
 
-bool top_view_has_col(bool cgroups, enum top_col col)
+const char *top_table_name(enum top_table t)
 {
-	const enum top_col *cols = cgroups ? top_cgroup_view : top_proc_view;
-	size_t i, n = cgroups ? top_cgroup_view_len : top_proc_view_len;
+	return t == TOP_TABLE_DOMAINS ? "domains" :
+	       t == TOP_TABLE_CGROUPS ? "cgroups" : "processes";
+}
 
+void top_table_cols(enum top_table t, const enum top_col **cols, size_t *n)
+{
+	switch (t) {
+	case TOP_TABLE_CGROUPS:
+		*cols = top_cgroup_view;
+		*n = top_cgroup_view_len;
+		break;
+	case TOP_TABLE_DOMAINS:
+		*cols = top_domain_view;
+		*n = top_domain_view_len;
+		break;
+	default:
+		*cols = top_proc_view;
+		*n = top_proc_view_len;
+	}
+}
+
+bool top_view_has_col(enum top_table t, enum top_col col)
+{
+	const enum top_col *cols;
+	size_t i, n;
+
+	top_table_cols(t, &cols, &n);
 	for (i = 0; i < n; i++)
 		if (cols[i] == col)
 			return true;
 	return false;
 }
 
-enum top_col top_view_sort_col(const struct top_view *v, bool cgroups)
+enum top_col top_view_sort_col(const struct top_view *v, enum top_table t)
 {
-	return top_view_has_col(cgroups, v->sort) ? v->sort : TOP_COL_MERGING;
+	if (top_view_has_col(t, v->sort))
+		return v->sort;
+	return t == TOP_TABLE_DOMAINS ? TOP_COL_SAVED : TOP_COL_MERGING;
+}
+
+void top_frame_rows(const struct top_frame *fr, const struct top_row **rows,
+		    size_t *n)
+{
+	switch (fr->view->table) {
+	case TOP_TABLE_CGROUPS:
+		*rows = fr->cgroups;
+		*n = fr->ncgroups;
+		break;
+	case TOP_TABLE_DOMAINS:
+		*rows = fr->domains;
+		*n = fr->ndomains;
+		break;
+	default:
+		*rows = fr->procs;
+		*n = fr->nprocs;
+	}
 }
 
 static int pid_cmp(const void *a, const void *b)
@@ -187,6 +247,12 @@ static void add_row(struct top_row *sum, const struct top_row *r)
 	sum->mergeable_known |= r->mergeable_known;
 	sum->have_bpf |= r->have_bpf;
 	sum->bpf_merges += r->bpf_merges;
+	/* The domain its processes share; one ksmd does not know (no
+	 * ksm_merge_domain line) does not make it mixed. */
+	if (r->domain[0] && !sum->domain[0])
+		memcpy(sum->domain, r->domain, sizeof(r->domain));
+	else if (r->domain[0] && strcmp(sum->domain, r->domain))
+		snprintf(sum->domain, sizeof(sum->domain), "mixed");
 	/* Unknown rates (new processes) add nothing; all unknown stays NAN. */
 	if (!isnan(r->merges_per_s))
 		sum->merges_per_s = isnan(sum->merges_per_s) ? r->merges_per_s :
@@ -227,6 +293,21 @@ static int mergeable_rank(const struct top_row *r)
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
 
+/* Ids (canonical decimals: the shorter is the smaller), mixed, none, unknown. */
+static int domain_rank(const char *d)
+{
+	return !*d ? 3 : !strcmp(d, "none") ? 2 : !strcmp(d, "mixed") ? 1 : 0;
+}
+
+static int domain_cmp(const char *a, const char *b)
+{
+	int c = CMP(domain_rank(a), domain_rank(b));
+
+	if (!c && !domain_rank(a))
+		c = CMP(strlen(a), strlen(b));
+	return c ? c : strcmp(a, b);
+}
+
 /* Natural order of a column: ascending for text and pid, else descending. */
 static int col_cmp(const struct top_row *x, const struct top_row *y,
 		   enum top_col col)
@@ -242,6 +323,10 @@ static int col_cmp(const struct top_row *x, const struct top_row *y,
 	case TOP_COL_PROFIT:	return -CMP(x->profit_bytes, y->profit_bytes);
 	case TOP_COL_MERGEABLE:	return -CMP(mergeable_rank(x), mergeable_rank(y));
 	case TOP_COL_MERGES:	return -CMP(x->merges_per_s, y->merges_per_s);
+	case TOP_COL_DOMAIN:	return domain_cmp(x->domain, y->domain);
+	case TOP_COL_SHARED:	return -CMP(x->pages_shared, y->pages_shared);
+	case TOP_COL_SHARING:	return -CMP(x->pages_sharing, y->pages_sharing);
+	case TOP_COL_SAVED:	return -CMP(x->saved_bytes, y->saved_bytes);
 	default:		return 0;
 	}
 }
@@ -257,9 +342,11 @@ static int row_cmp(const void *a, const void *b, void *arg)
 	const struct sort_key *k = arg;
 	int c;
 
-	/* Unknown merges/s sort last whichever way round. */
+	/* Unknown merges/s and domains sort last whichever way round. */
 	if (k->col == TOP_COL_MERGES && isnan(x->merges_per_s) != isnan(y->merges_per_s))
 		return isnan(x->merges_per_s) ? 1 : -1;
+	if (k->col == TOP_COL_DOMAIN && !x->domain[0] != !y->domain[0])
+		return !x->domain[0] ? 1 : -1;
 	c = col_cmp(x, y, k->col);
 	if (k->reverse)
 		c = -c;
@@ -267,7 +354,9 @@ static int row_cmp(const void *a, const void *b, void *arg)
 		return c;
 	/* Ties keep a stable, predictable order. */
 	c = CMP(x->pid, y->pid);
-	return c ? c : strcmp(x->cgroup, y->cgroup);
+	if (!c)
+		c = strcmp(x->cgroup, y->cgroup);
+	return c ? c : domain_cmp(x->domain, y->domain);
 }
 
 void top_rows_sort(struct top_row *rows, size_t n, enum top_col col, bool reverse)
@@ -299,10 +388,92 @@ int top_build_rows(const struct top_sample *prev, const struct top_sample *cur,
 	/* The filter picks processes; the cgroup view adds up those. */
 	n = top_rows_filter(p, n, v->filter);
 	*ncgroups = top_rows_by_cgroup(p, n, g);
-	top_rows_sort(g, *ncgroups, top_view_sort_col(v, true), v->reverse);
-	top_rows_sort(p, n, top_view_sort_col(v, false), v->reverse);
+	top_rows_sort(g, *ncgroups, top_view_sort_col(v, TOP_TABLE_CGROUPS), v->reverse);
+	top_rows_sort(p, n, top_view_sort_col(v, TOP_TABLE_PROCS), v->reverse);
 	*nprocs = n;
 	*procs = p;
 	*cgroups = g;
+	return 0;
+}
+
+static int domain_row_cmp(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+
+	return domain_cmp(x->domain, y->domain);
+}
+
+/* "/tenant-a" of "/tenant-a/app.service": the cgroup at depth 1. */
+static void cgroup_top(const char *path, char *out, size_t len)
+{
+	size_t n = *path == '/' ? 1 + strcspn(path + 1, "/") : 0;
+
+	snprintf(out, len, "%.*s", (int)n, path);
+}
+
+/*
+ * Each domain row's cgroup from @s's processes (@rows sorted by domain):
+ * the top cgroup its processes share, "" when they differ.  "none" is no
+ * one domain: it keeps "".
+ */
+static void domain_cgroups(const struct top_sample *s, struct top_row *rows, size_t n)
+{
+	bool differ[KSM_DOMAINS_MAX] = { false };
+	char top[TOP_CGROUP_LEN];
+	struct top_row *d;
+	size_t i, k;
+
+	for (i = 0; i < s->nprocs; i++) {
+		const struct top_row *p = &s->procs[i];
+
+		if (!p->cgroup[0] || domain_rank(p->domain))
+			continue;
+		d = bsearch(p, rows, n, sizeof(*rows), domain_row_cmp);
+		if (!d)
+			continue;
+		k = d - rows;
+		cgroup_top(p->cgroup, top, sizeof(top));
+		if (!d->cgroup[0])
+			memcpy(d->cgroup, top, sizeof(top));
+		else if (strcmp(d->cgroup, top))
+			differ[k] = true;
+	}
+	for (k = 0; k < n; k++)
+		if (differ[k])
+			rows[k].cgroup[0] = '\0';
+}
+
+int top_build_domain_rows(const struct top_sample *s, const struct top_view *v,
+			  struct top_row **rows, size_t *n)
+{
+	size_t i, nd = s->domains_err ? 0 : s->ndomains;
+	struct top_row *r;
+
+	r = malloc((nd ? nd : 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < nd; i++) {
+		const struct ksm_domain *d = &s->domains[i];
+
+		r[i] = (struct top_row){
+			/* No kernel has that many mms: clamp, not wrap. */
+			.nprocs = d->mms > UINT_MAX ? UINT_MAX : (unsigned int)d->mms,
+			.pages_shared = d->pages_shared,
+			.pages_sharing = d->pages_sharing,
+			.saved_bytes = (double)d->pages_sharing * s->page_size,
+			.merges_per_s = NAN,
+		};
+		if (d->none)
+			snprintf(r[i].domain, sizeof(r[i].domain), "none");
+		else
+			snprintf(r[i].domain, sizeof(r[i].domain), "%" PRIu64, d->id);
+	}
+	if (nd) {
+		qsort(r, nd, sizeof(*r), domain_row_cmp);
+		domain_cgroups(s, r, nd);
+	}
+	top_rows_sort(r, nd, top_view_sort_col(v, TOP_TABLE_DOMAINS), v->reverse);
+	*rows = r;
+	*n = nd;
 	return 0;
 }

@@ -38,13 +38,17 @@
 #define TOP_DELAY_MIN_S	0.1
 #define TOP_DELAY_MAX_S	3600.0
 
-/* ---- one row of the table: a process, or a cgroup's processes added up */
+/* ---- one row of a table: a process, a cgroup's processes added up, or a
+ * merge domain */
 
 struct top_row {
-	pid_t pid;			/* 0 for a cgroup row */
+	pid_t pid;			/* 0 for a cgroup or domain row */
 	unsigned int nprocs;		/* processes behind the row */
 	char comm[TOP_COMM_LEN];
 	char cgroup[TOP_CGROUP_LEN];	/* cgroup v2 path, "" unknown */
+	/* Merge domain: an id, "none", "mixed" (a cgroup's processes are in
+	 * several), "" unknown. */
+	char domain[PROCFS_DOMAIN_LEN];
 	uint64_t rmap_items;
 	uint64_t merging_pages;
 	uint64_t zero_pages;
@@ -55,6 +59,9 @@ struct top_row {
 	bool have_bpf;			/* a BPF per-process row was joined */
 	uint64_t bpf_merges;		/* pages merged since the stats started */
 	double merges_per_s;		/* NAN: unknown (no BPF, first sample) */
+	/* Domain rows: ext_domains' figures (nprocs: its mms). */
+	uint64_t pages_shared, pages_sharing;
+	double saved_bytes;		/* pages_sharing * page size */
 };
 
 /* ---- one reading of everything ksm-top shows ---------------------------- */
@@ -84,6 +91,11 @@ struct top_sample {
 	unsigned int procs_denied;	/* ksm_stat unreadable (not ours) */
 	struct top_row *procs;		/* sorted by pid */
 	size_t nprocs;
+
+	int domains_err;		/* ext_domains: 0, or -errno */
+	size_t domains_line;		/* -EINVAL, -E2BIG: the line at fault */
+	struct ksm_domain domains[KSM_DOMAINS_MAX];
+	size_t ndomains;
 };
 
 /* ---- rates: rates.c ------------------------------------------------------- */
@@ -153,6 +165,10 @@ enum top_col {
 	TOP_COL_PROFIT,
 	TOP_COL_MERGEABLE,
 	TOP_COL_MERGES,
+	TOP_COL_DOMAIN,
+	TOP_COL_SHARED,
+	TOP_COL_SHARING,
+	TOP_COL_SAVED,
 	TOP_COL_CGROUP,
 	TOP_NR_COLS
 };
@@ -171,10 +187,15 @@ extern const enum top_col top_proc_view[];
 extern const size_t top_proc_view_len;
 extern const enum top_col top_cgroup_view[];
 extern const size_t top_cgroup_view_len;
+extern const enum top_col top_domain_view[];
+extern const size_t top_domain_view_len;
+
+/* The table a view shows. */
+enum top_table { TOP_TABLE_PROCS, TOP_TABLE_CGROUPS, TOP_TABLE_DOMAINS };
 
 /* What the user chose to see. */
 struct top_view {
-	bool cgroups;			/* per-cgroup view */
+	enum top_table table;
 	enum top_col sort;
 	bool reverse;
 	char filter[TOP_FILTER_LEN];
@@ -183,9 +204,14 @@ struct top_view {
 };
 
 int top_col_parse(const char *name, enum top_col *out);
-bool top_view_has_col(bool cgroups, enum top_col col);
-/* The column a view sorts by: view->sort, or merging where it has none. */
-enum top_col top_view_sort_col(const struct top_view *v, bool cgroups);
+const char *top_table_name(enum top_table t);	/* "processes", ... */
+void top_table_cols(enum top_table t, const enum top_col **cols, size_t *n);
+bool top_view_has_col(enum top_table t, enum top_col col);
+/*
+ * The column table @t sorts by: v->sort, or where @t has no such column,
+ * merging (saved for the domains).
+ */
+enum top_col top_view_sort_col(const struct top_view *v, enum top_table t);
 
 void top_rows_sort_by_pid(struct top_row *rows, size_t n);
 const struct top_row *top_rows_find_pid(const struct top_row *rows, size_t n,
@@ -210,6 +236,15 @@ void top_rows_sort(struct top_row *rows, size_t n, enum top_col col, bool revers
 int top_build_rows(const struct top_sample *prev, const struct top_sample *cur,
 		   const struct top_view *v, struct top_row **procs, size_t *nprocs,
 		   struct top_row **cgroups, size_t *ncgroups);
+/*
+ * One row per line of ext_domains in @s, sorted as @v says (the filter
+ * picks processes: not these).  A domain's cgroup is the first component
+ * of the cgroup paths of its processes in @s when they all agree, which
+ * with the tenants policy names the tenant; else "".  *rows is malloc'ed
+ * (caller frees); 0 or -ENOMEM.
+ */
+int top_build_domain_rows(const struct top_sample *s, const struct top_view *v,
+			  struct top_row **rows, size_t *n);
 
 /* ---- a frame and its text: format.c, json.c ------------------------------ */
 
@@ -220,10 +255,16 @@ struct top_frame {
 	size_t nprocs;
 	const struct top_row *cgroups;
 	size_t ncgroups;
+	const struct top_row *domains;	/* sorted; none when s->domains_err */
+	size_t ndomains;
 	const struct top_history *hist;	/* [TOP_HIST_NR] */
 	const struct top_view *view;
 	const char *pin_dir;
 };
+
+/* The rows of the table the frame's view shows. */
+void top_frame_rows(const struct top_frame *fr, const struct top_row **rows,
+		    size_t *n);
 
 /* Something the frame cannot show, and why. */
 struct top_missing {
@@ -299,7 +340,7 @@ void top_sample_free(struct top_sample *s);
 /* ---- the command line: options.c ----------------------------------------- */
 
 struct top_opts {
-	bool help, batch, json, cgroups, reverse, all, mono;
+	bool help, batch, json, cgroups, domains, reverse, all, mono;
 	long iterations;		/* 0: no limit */
 	double delay_s;
 	enum top_col sort;
@@ -326,8 +367,8 @@ struct top_app {
 	unsigned long nsamples;
 	struct top_period period;
 	struct top_history hist[TOP_HIST_NR];
-	struct top_row *procs, *cgroups;
-	size_t nprocs, ncgroups;
+	struct top_row *procs, *cgroups, *domains;
+	size_t nprocs, ncgroups, ndomains;
 	struct top_frame frame;
 	long iterations;		/* frames to show, 0: no limit */
 	bool mono;

@@ -4,7 +4,8 @@
  *
  *   header     three lines of figures, a line of what is n/a and why
  *   sparklines saved bytes, scan rate, ksmd cpu (when the screen has room)
- *   table      processes or cgroups, the sorted column underlined
+ *   table      processes, cgroups or merge domains, the sorted column
+ *              underlined
  *   status     key hints, or the filter / interval being typed
  *
  * Everything is drawn from the frame that batch mode prints, so both show
@@ -164,19 +165,13 @@ static int draw_sparks(struct top_app *a, const struct ui *u, int y)
 	return y + 3;
 }
 
-static void view_cols(const struct top_view *v, const enum top_col **cols, size_t *n)
-{
-	*cols = v->cgroups ? top_cgroup_view : top_proc_view;
-	*n = v->cgroups ? top_cgroup_view_len : top_proc_view_len;
-}
-
 static size_t sort_index(const struct top_view *v)
 {
-	enum top_col col = top_view_sort_col(v, v->cgroups);
+	enum top_col col = top_view_sort_col(v, v->table);
 	const enum top_col *cols;
 	size_t i, n;
 
-	view_cols(v, &cols, &n);
+	top_table_cols(v->table, &cols, &n);
 	for (i = 0; i < n; i++)
 		if (cols[i] == col)
 			return i;
@@ -185,15 +180,16 @@ static size_t sort_index(const struct top_view *v)
 
 static void draw_table(struct top_app *a, struct ui *u, int y, int height)
 {
-	const struct top_row *rows = a->view.cgroups ? a->cgroups : a->procs;
-	size_t nrows = a->view.cgroups ? a->ncgroups : a->nprocs, ncols;
+	const struct top_row *rows;
+	size_t nrows, ncols;
 	const enum top_col *cols;
 	int i, start, w, visible = height - 1;
 	char line[1024];
 
 	if (height < 1)
 		return;
-	view_cols(&a->view, &cols, &ncols);
+	top_frame_rows(&a->frame, &rows, &nrows);
+	top_table_cols(a->view.table, &cols, &ncols);
 	top_format_table_head(cols, ncols, COLS, line, sizeof(line));
 	put(y, 0, attr_of(u, P_HEAD), line);
 	top_col_span(cols, ncols, sort_index(&a->view), COLS, &start, &w);
@@ -209,7 +205,9 @@ static void draw_table(struct top_app *a, struct ui *u, int y, int height)
 		top_format_row(&rows[u->scroll + i], cols, ncols, COLS, line, sizeof(line));
 		put(y + 1 + i, 0, A_NORMAL, line);
 	}
-	if (!nrows && visible > 0)
+	if (!nrows && visible > 0 && a->view.table == TOP_TABLE_DOMAINS)
+		put(y + 1, 0, attr_of(u, P_NA), "(no merge domains: see n/a above)");
+	else if (!nrows && visible > 0)
 		put(y + 1, 0, attr_of(u, P_NA), a->view.filter[0] ?
 		    "(no process matches the filter; / to change it)" :
 		    "(no process has KSM pages: none is mergeable yet)");
@@ -217,9 +215,12 @@ static void draw_table(struct top_app *a, struct ui *u, int y, int height)
 
 static void draw_status(struct top_app *a, struct ui *u)
 {
-	size_t n = a->view.cgroups ? a->ncgroups : a->nprocs;
+	enum top_table t = a->view.table;
 	char line[512], bar[512], ival[16], filter[TOP_FILTER_LEN];
+	const struct top_row *rows;
+	size_t n;
 
+	top_frame_rows(&a->frame, &rows, &n);
 	top_fmt_duration(a->view.interval_s, ival, sizeof(ival));
 	top_sanitize(a->view.filter, filter, sizeof(filter));
 	if (u->mode == UI_EDIT_FILTER)
@@ -230,11 +231,12 @@ static void draw_status(struct top_app *a, struct ui *u)
 	else if (u->msg[0])
 		snprintf(line, sizeof(line), "%s", u->msg);
 	else
-		snprintf(line, sizeof(line), "%s%zu %s%s%s%s  q quit  h help  <> sort  r rev  / filter  c %s  p pause  +- %s",
+		snprintf(line, sizeof(line), "%s%zu %s%s%s%s  q quit  h help  <> sort  r rev  / filter  c %s  D %s  p pause  +- %s",
 			 a->view.paused ? "PAUSED  " : "", n,
-			 a->view.cgroups ? "cgroups" : "procs",
+			 t == TOP_TABLE_PROCS ? "procs" : top_table_name(t),
 			 filter[0] ? " filter \"" : "", filter, filter[0] ? "\"" : "",
-			 a->view.cgroups ? "procs" : "cgroups", ival);
+			 t == TOP_TABLE_CGROUPS ? "procs" : "cgroups",
+			 t == TOP_TABLE_DOMAINS ? "procs" : "domains", ival);
 	u->msg[0] = '\0';
 	/* Padded, so the bar spans the line. */
 	snprintf(bar, sizeof(bar), "%-*s", COLS < (int)sizeof(bar) ? COLS : 0, line);
@@ -250,6 +252,7 @@ static void draw_help(struct top_app *a, const struct ui *u)
 		"r            reverse the sort order",
 		"/            filter by command or cgroup (Enter, Esc, empty clears)",
 		"c            per-process / per-cgroup view",
+		"D            per-process / merge-domain view (memory saved per domain)",
 		"p Space      pause / resume",
 		"+ - d        refresh interval: up, down, type it",
 		"Up Dn PgUp PgDn Home End   scroll;  Ctrl-L redraw",
@@ -263,10 +266,10 @@ static void draw_help(struct top_app *a, const struct ui *u)
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		put(y++, 2, A_NORMAL, keys[i]);
 	y++;
-	snprintf(line, sizeof(line), "sorted by %s%s, %s view, filter \"%s\"",
-		 top_cols[top_view_sort_col(&a->view, a->view.cgroups)].name,
-		 a->view.reverse ? " (reversed)" : "",
-		 a->view.cgroups ? "cgroup" : "process", a->view.filter);
+	snprintf(line, sizeof(line), "%s sorted by %s%s, filter \"%s\"",
+		 top_table_name(a->view.table),
+		 top_cols[top_view_sort_col(&a->view, a->view.table)].name,
+		 a->view.reverse ? " (reversed)" : "", a->view.filter);
 	put(y++, 0, A_NORMAL, line);
 	n = top_missing_list(a->frame.s, a->frame.pin_dir, m, TOP_MAX_MISSING);
 	put(y++, 0, A_BOLD, n ? "Not available here:" : "Every source is available.");
@@ -330,7 +333,7 @@ static int set_sort(struct top_app *a, struct ui *u, long idx)
 	const enum top_col *cols;
 	size_t n;
 
-	view_cols(&a->view, &cols, &n);
+	top_table_cols(a->view.table, &cols, &n);
 	idx = (idx % (long)n + (long)n) % (long)n;
 	a->view.sort = cols[idx];
 	a->view.reverse = false;
@@ -402,7 +405,7 @@ static int normal_key(struct top_app *a, struct ui *u, int ch)
 		const enum top_col *cols;
 		size_t n;
 
-		view_cols(&a->view, &cols, &n);
+		top_table_cols(a->view.table, &cols, &n);
 		if ((size_t)(ch - '1') < n)
 			return set_sort(a, u, ch - '1');
 		break;
@@ -415,7 +418,13 @@ static int normal_key(struct top_app *a, struct ui *u, int ch)
 		start_edit(u, UI_EDIT_FILTER, a->view.filter);
 		break;
 	case 'c':
-		a->view.cgroups = !a->view.cgroups;
+		a->view.table = a->view.table == TOP_TABLE_CGROUPS ?
+				TOP_TABLE_PROCS : TOP_TABLE_CGROUPS;
+		u->scroll = 0;
+		break;
+	case 'D':
+		a->view.table = a->view.table == TOP_TABLE_DOMAINS ?
+				TOP_TABLE_PROCS : TOP_TABLE_DOMAINS;
 		u->scroll = 0;
 		break;
 	case 'p': case ' ':
