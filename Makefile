@@ -257,7 +257,7 @@ KSELFTESTS := $(BUILD)/selftests/ksm_tests $(BUILD)/selftests/ksm_functional_tes
 # tree), built with our toolchain against the built kernel's BTF.
 KEXT_ST := $(KERNEL)/src/tools/testing/selftests/ksm_ext
 KEXT_BPF := init_ret sleepable_page sleepable_exit write_vma write_mm no_name no_link enroll \
-	enroll_exec enroll_wrong_hook enroll_task_lsm
+	enroll_exec enroll_wrong_hook enroll_task_lsm domain
 KEXT_TESTS := $(BUILD)/selftests/ksm_ext/ksm_ext_test \
 	$(patsubst %,$(BUILD)/selftests/ksm_ext/%.bpf.o,$(KEXT_BPF))
 

@@ -191,7 +191,7 @@ qemu=(qemu-system-x86_64 -machine accel=tcg -cpu max -smp 2 -m "$mem"
 	-device "virtio-9p-pci,fsdev=root,mount_tag=hostroot"
 	-fsdev "local,id=share,path=$run/share,security_model=none"
 	-device "virtio-9p-pci,fsdev=share,mount_tag=share"
-	-append "console=ttyS0 printk.time=1 panic=-1 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=1048576 ro init=$here/tests/vm/guest-init.sh")
+	-append "console=ttyS0 printk.time=1 panic=-1 numa=fake=2 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=1048576 ro init=$here/tests/vm/guest-init.sh")
 
 set +e
 if [ -n "$shell" ]; then

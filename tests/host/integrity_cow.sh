@@ -19,17 +19,23 @@ ksm_set sleep_millisecs 10
 ksm_set run 1
 cow0=$(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat)
 
-out=$TMP/workload.out
-rc=0
-"$BIN/ksm-workload" -p 4 -m 16 --dup 0.2 --zero 0.05 --unique 0.25 \
-	--volatile 0.5 --volatile-shared --volatile-rate 2000 -d 12 --seed 11 >"$out" 2>&1 || rc=$?
-cow=$(($(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat) - cow0))
-result=$(grep '^RESULT' "$out") || fail "no RESULT line (exit $rc): $(cat "$out")"
-log "$result"
-log "copy-on-write breaks of KSM pages during the run: $cow"
-# The host sees tens of thousands; a qemu TCG guest, where ksmd merges a
-# page in ~150 us, about a hundred (92 once): twenty show the path ran.
-[ "$cow" -ge 20 ] || fail "only $cow KSM copy-on-write breaks: the test did not exercise them"
-[ "$(field corrupted "$result")" = 0 ] || fail "corrupted pages: $result"
-[ "$rc" -eq 0 ] || fail "workload exited $rc: $(cat "$out")"
+# A slow kernel (KASAN under TCG: ksmd merges few pages in 12 s) gets up
+# to four runs to show the path; each run must pass its integrity check.
+cow=0
+for run in 1 2 3 4; do
+	out=$TMP/workload.$run.out
+	rc=0
+	"$BIN/ksm-workload" -p 4 -m 16 --dup 0.2 --zero 0.05 --unique 0.25 \
+		--volatile 0.5 --volatile-shared --volatile-rate 2000 -d 12 --seed 11 >"$out" 2>&1 || rc=$?
+	cow=$(($(awk '$1 == "cow_ksm" {print $2}' /proc/vmstat) - cow0))
+	result=$(grep '^RESULT' "$out") || fail "no RESULT line (exit $rc): $(cat "$out")"
+	log "run $run: $result"
+	log "copy-on-write breaks of KSM pages so far: $cow"
+	[ "$(field corrupted "$result")" = 0 ] || fail "corrupted pages: $result"
+	[ "$rc" -eq 0 ] || fail "workload exited $rc: $(cat "$out")"
+	# The host sees tens of thousands; a qemu TCG guest, where ksmd merges
+	# a page in ~150 us, about a hundred (92 once): twenty show the path ran.
+	[ "$cow" -lt 20 ] || break
+done
+[ "$cow" -ge 20 ] || fail "only $cow KSM copy-on-write breaks in $run runs: the test did not exercise them"
 echo ok

@@ -1,8 +1,14 @@
 #!/bin/bash
 # The kernel's own KSM selftests (tools/testing/selftests/mm, built from the
 # same tree), with no policy attached, with the passthrough policy (every
-# callback), with yield and volatile at their defaults, and with skip_vma (skipping another process's areas) attached
-# through bpftool: ksm_ext must not change what they see.
+# callback), with yield and volatile at their defaults, with tenants (the
+# selftests in one tenant's cgroup, so in a merge domain of their own), and
+# with skip_vma (skipping another process's areas) attached through bpftool:
+# ksm_ext must not change what they see.  With two NUMA nodes (vmtest.sh
+# boots numa=fake=2), "suite NAME numa" adds merge_across_nodes 0 and 1,
+# with no policy and passthrough only: "-N -m 1" waits two full scans for
+# a pair, and with yield's scanning attached (yield, tenants, even with
+# idle_scans=1000) it failed 3 times in 4 (not understood yet).
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
@@ -34,11 +40,19 @@ ksm_tests -Z -p 10 -z 1
 ksm_tests -P -s 8
 ksm_functional_tests
 LIST
+	[ "${2:-}" = numa ] && [ "$NODES" -ge 2 ] || return 0
+	for t in "ksm_tests -N -m 1" "ksm_tests -N -m 0"; do
+		log "$1: $t"
+		# shellcheck disable=SC2086
+		"$ST"/$t || fail "$1: '$t' failed"
+	done
 }
+NODES=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+log "$NODES NUMA nodes"
 
-suite "no policy"
+suite "no policy" numa
 attach passthrough
-suite "passthrough"
+suite "passthrough" numa
 [ "$(ksm_get ext_policy)" = passthrough ] || fail "passthrough was detached during the run"
 detach passthrough
 # The policies meant for production, at their defaults.
@@ -48,6 +62,19 @@ for p in yield volatile; do
 	[ "$(ksm_get ext_policy)" = "$p" ] || fail "$p was detached during the run"
 	detach "$p"
 done
+# tenants, with the selftests in a tenant of their own (a merge domain).
+TCG=/sys/fs/cgroup/ksm-selftests-$$
+mkdir "$TCG"
+at_exit _rm_tenant
+_rm_tenant() { rmdir "$TCG" 2>/dev/null || true; }
+"$BIN/ksm-loader" policy load tenants >/dev/null ||
+	fail "ksm-loader policy load tenants failed"
+(
+	echo "$BASHPID" >"$TCG/cgroup.procs"
+	suite "tenants"
+) || fail "the selftests failed with tenants"
+[ "$(ksm_get ext_policy)" = tenants ] || fail "tenants was detached during the run"
+"$BIN/ksm-loader" policy unload >/dev/null || fail "ksm-loader policy unload failed"
 # skip_vma skipping a mergeable process of ours while the selftests run.
 # Its pages are never merged (run=2 first, then listed before ksmd runs
 # again), so the selftests' page counts do not see them.
