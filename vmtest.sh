@@ -17,7 +17,7 @@ Usage: ./vmtest.sh [OPTIONS] [-- CMD [ARG]...]
   -s           open an interactive shell in the VM (needs a terminal)
   -d, --debug  use the debug kernel: the series' fragment plus
                kernel-patch/ksm-ext-debug.config (KASAN, UBSAN, KFENCE,
-               kmemleak); a separate cache entry, 3 GiB and 3600 s
+               kmemleak); a separate cache entry, 3 GiB and 10800 s
                by default
   -b           only build (or reuse) the kernel and print its directory
   -t SECS      kill the VM after SECS seconds (default 1200)
@@ -65,7 +65,7 @@ shift $((OPTIND - 1))
 [ "${1:-}" = "--" ] && shift
 # KASAN's shadow takes an eighth of the memory, and everything runs 2-3x
 # slower under TCG.
-timeout_s=${timeout_s:-${debug:+3600}} mem=${mem:-${debug:+3072}}
+timeout_s=${timeout_s:-${debug:+10800}} mem=${mem:-${debug:+3072}}
 timeout_s=${timeout_s:-1200} mem=${mem:-2048}
 for n in "$timeout_s" "$mem"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "vmtest.sh: '$n' is not a positive number" >&2; exit 2; }
