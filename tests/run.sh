@@ -27,9 +27,10 @@ HOST_TIMEOUT=${HOST_TIMEOUT:-600}
 pass=0 fail=0 skip=0
 
 PREFIX=	# before every test's name: "san/" in the sanitizer tier
+TOOK=	# " (N s)" after a script's PASS: where CI's time goes
 report() {	# status name [reason]
 	case $1 in
-	pass) pass=$((pass + 1)); printf 'PASS  %s\n' "$PREFIX$2" ;;
+	pass) pass=$((pass + 1)); printf 'PASS  %s%s\n' "$PREFIX$2" "$TOOK" ;;
 	skip) skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$PREFIX$2" "$3" ;;
 	*)    fail=$((fail + 1)); printf 'FAIL  %s%s\n' "$PREFIX$2" "${3:+: $3}" ;;
 	esac
@@ -65,7 +66,7 @@ tap_name() {
 }
 
 run_scripts() {	# dir tier
-	local t name rc log
+	local t name rc log t0 took
 	for t in "$1"/*.sh; do
 		[ -e "$t" ] || continue
 		selected "$(basename "$t" .sh)" || continue
@@ -76,14 +77,17 @@ run_scripts() {	# dir tier
 		esac
 		name=$2/$(basename "$t" .sh)
 		log=$LOGS/$2-$(basename "$t" .sh).log
-		rc=0
+		rc=0 t0=$SECONDS
 		BUILD=$BUILD timeout -k 10 "$HOST_TIMEOUT" bash "$t" >"$log" 2>&1 || rc=$?
+		took=$((SECONDS - t0))
+		TOOK=" ($took s)"
 		case $rc in
 		0) report pass "$name" ;;
 		77) report skip "$name" "$(tail -n 1 "$log")" ;;
 		124) report fail "$name" "timed out after ${HOST_TIMEOUT}s, log: $log" ;;
-		*) report fail "$name" "exit $rc, log: $log"; sed 's/^/    | /' "$log" | tail -n 25 ;;
+		*) report fail "$name" "exit $rc after $took s, log: $log"; sed 's/^/    | /' "$log" | tail -n 25 ;;
 		esac
+		TOOK=
 	done
 }
 
@@ -141,7 +145,11 @@ run_vm() {
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
-		"PASS  "*) report pass "vm/${line#PASS  }" ;;
+		"PASS  "*)
+			line=${line#PASS  }
+			[[ $line =~ ^(.*)(\ \([0-9]+\ s\))$ ]] && line=${BASH_REMATCH[1]} TOOK=${BASH_REMATCH[2]}
+			report pass "vm/$line"
+			TOOK= ;;
 		"SKIP  "*) line=${line#SKIP  }; report skip "vm/${line%%: *}" "${line#*: }" ;;
 		"FAIL  "*) report fail "vm/${line#FAIL  }" ;;
 		"    | "*) echo "$line" ;;
@@ -177,6 +185,7 @@ for arg; do
 done
 [ ${#tiers[@]} -gt 0 ] || tiers=(unit fuzz san host vm)
 for tier in "${tiers[@]}"; do
+	t0=$SECONDS
 	case $tier in
 	unit) [ ${#names[@]} -eq 0 ] && run_unit ;;
 	fuzz) [ ${#names[@]} -eq 0 ] && run_fuzz ;;
@@ -185,6 +194,7 @@ for tier in "${tiers[@]}"; do
 	guest) run_scripts tests/vm/cases guest ;;
 	vm) run_vm ;;
 	esac
+	echo "----  tier $tier: $((SECONDS - t0)) s"
 done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
