@@ -22,6 +22,11 @@ Usage: ./vmtest.sh [OPTIONS] [-- CMD [ARG]...]
   -b           only build (or reuse) the kernel and print its directory
   -t SECS      kill the VM after SECS seconds (default 1200)
   -m MIB       guest memory (default 2048)
+  -o DIR       keep this run's console log and share directory in DIR
+               (default build/vmtest; emptied first), so that two VMs can
+               run side by side
+  -w DIR       share the host directory DIR writable, at the same path
+               in the guest (the rest of the host's root is read-only)
   -h           this text
 
 The kernel is built once per (series, fragment, source) into
@@ -33,7 +38,7 @@ another cache's, instead of extracting one (scripts/kernel-src.sh).
 A build step that fails (a patch that does not apply, a fragment option
 that olddefconfig dropped, the compiler) stops it with one line naming
 the step and the tail of the build log.
-Each run keeps its console log in build/vmtest/console.log.  A kernel
+Each run keeps its console log in build/vmtest/console.log (-o).  A kernel
 splat on the console (BUG:, WARNING:, Oops, lockdep, RCU stall, soft
 lockup, hung task, panic) fails the run even if CMD succeeded.
 Exit status: CMD's status; 1 on splat or VM failure; 2 bad usage;
@@ -41,7 +46,7 @@ Exit status: CMD's status; 1 on splat or VM failure; 2 bad usage;
 TXT
 }
 
-timeout_s= mem= shell= build_only= debug=
+timeout_s= mem= shell= build_only= debug= run= rw=
 # getopts knows no long options: --debug is -d.
 args=()
 for a in "$@"; do
@@ -50,13 +55,15 @@ for a in "$@"; do
 	[ "$a" = -- ] && break
 done
 set -- "${args[@]}" "${@:${#args[@]}+1}"
-while getopts "sdbt:m:h" opt; do
+while getopts "sdbt:m:o:w:h" opt; do
 	case $opt in
 	s) shell=1 ;;
 	d) debug=1 ;;
 	b) build_only=1 ;;
 	t) timeout_s=$OPTARG ;;
 	m) mem=$OPTARG ;;
+	o) run=$OPTARG ;;
+	w) rw=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) echo "Try './vmtest.sh -h'." >&2; exit 2 ;;
 	esac
@@ -70,6 +77,10 @@ timeout_s=${timeout_s:-1200} mem=${mem:-2048}
 for n in "$timeout_s" "$mem"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "vmtest.sh: '$n' is not a positive number" >&2; exit 2; }
 done
+if [ -n "$rw" ]; then
+	[ -d "$rw" ] || { echo "vmtest.sh: -w $rw: no such directory" >&2; exit 2; }
+	rw=$(cd "$rw" && pwd)
+fi
 if [ -n "$shell" ] && [ ! -t 0 ]; then
 	echo "vmtest.sh: -s needs an interactive terminal" >&2
 	exit 2
@@ -170,7 +181,13 @@ fi
 
 # --- boot ------------------------------------------------------------------
 
-run=$here/build/vmtest
+run=${run:-$here/build/vmtest}
+case $run in /*) ;; *) run=$PWD/$run ;; esac
+# Emptied below: only a directory an earlier run made, or an empty one.
+if [ -d "$run" ] && [ -n "$(ls -A "$run")" ] && [ ! -d "$run/share" ]; then
+	echo "vmtest.sh: -o $run: not empty and not a vmtest.sh run directory" >&2
+	exit 2
+fi
 rm -rf "$run"
 mkdir -p "$run/share"
 console=$run/console.log
@@ -184,6 +201,7 @@ else
 fi
 echo "$here" >"$run/share/cwd"
 [ -n "$shell" ] && touch "$run/share/interactive"
+[ -n "$rw" ] && echo "$rw" >"$run/share/rw"
 
 qemu=(qemu-system-x86_64 -machine accel=tcg -cpu max -smp 2 -m "$mem"
 	-kernel "$kdir/bzImage" -no-reboot -display none -vga none
@@ -191,6 +209,8 @@ qemu=(qemu-system-x86_64 -machine accel=tcg -cpu max -smp 2 -m "$mem"
 	-device "virtio-9p-pci,fsdev=root,mount_tag=hostroot"
 	-fsdev "local,id=share,path=$run/share,security_model=none"
 	-device "virtio-9p-pci,fsdev=share,mount_tag=share"
+	${rw:+-fsdev "local,id=rw,path=$rw,security_model=none"}
+	${rw:+-device "virtio-9p-pci,fsdev=rw,mount_tag=rw"}
 	-append "console=ttyS0 printk.time=1 panic=-1 numa=fake=2 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=1048576 ro init=$here/tests/vm/guest-init.sh")
 
 set +e

@@ -65,9 +65,21 @@ tap_name() {
 	echo "${s%% *}"
 }
 
+# Guests that share a list (run_vm) take these first, longest first, so
+# that no guest starts a long test when the others are nearly done.
+SLOW_FIRST="kselftests stress_ng policyd_pressure ksm_top misbehaving ksm_top_hostile domains skip_budget"
+
 run_scripts() {	# dir tier
-	local t name rc log t0 took
+	local t name rc log t0 took list=() s
+	if [ -n "${TEST_CLAIMS:-}" ]; then
+		for s in $SLOW_FIRST; do
+			[ -e "$1/$s.sh" ] && list+=("$1/$s.sh")
+		done
+	fi
 	for t in "$1"/*.sh; do
+		[[ " ${list[*]} " == *" $t "* ]] || list+=("$t")
+	done
+	for t in "${list[@]}"; do
 		[ -e "$t" ] || continue
 		selected "$(basename "$t" .sh)" || continue
 		# The sanitizer tier skips the tests of the kernel series,
@@ -75,6 +87,11 @@ run_scripts() {	# dir tier
 		case $PREFIX$(basename "$t" .sh) in
 		san/kernel_patches | san/vmtest_build | san/policyd_service) continue ;;
 		esac
+		# Guests side by side (run_vm) walk the same list: the first to
+		# claim a test runs it (mkdir is atomic on the shared directory).
+		if [ -n "${TEST_CLAIMS:-}" ]; then
+			mkdir "$TEST_CLAIMS/$2-$(basename "$t" .sh)" 2>/dev/null || continue
+		fi
 		name=$2/$(basename "$t" .sh)
 		log=$LOGS/$2-$(basename "$t" .sh).log
 		rc=0 t0=$SECONDS
@@ -138,28 +155,60 @@ run_san_tiers() {
 }
 
 # The VM suite prints the same PASS/SKIP/FAIL lines; count them as vm/...
+# The guest kernel uses one CPU, so VM_SHARDS guests (default: one per
+# host CPU, at most 4) run side by side, each claiming the next test from
+# one list in a directory they all mount writable (vmtest.sh -w), where
+# each also leaves its tests' logs ($LOGS/vm/logs-N).
+# VM_DEBUG=1: on the debug kernel (make check-debug).
 run_vm() {
-	local log=$LOGS/vm.log rc=0 line before=$fail
-	# The suite takes about 20 minutes under TCG; 40 leaves room on a slow host.
-	./vmtest.sh -t 2400 -- tests/vm/run.sh ${names[@]+"${names[@]}"} >"$log" 2>&1 || rc=$?
-	while IFS= read -r line; do
-		line=${line%$'\r'}
-		case $line in
-		"PASS  "*)
-			line=${line#PASS  }
-			[[ $line =~ ^(.*)(\ \([0-9]+\ s\))$ ]] && line=${BASH_REMATCH[1]} TOOK=${BASH_REMATCH[2]}
-			report pass "vm/$line"
-			TOOK= ;;
-		"SKIP  "*) line=${line#SKIP  }; report skip "vm/${line%%: *}" "${line#*: }" ;;
-		"FAIL  "*) report fail "vm/${line#FAIL  }" ;;
-		"    | "*) echo "$line" ;;
-		esac
-	done <"$log"
-	if [ "$rc" -ne 0 ] && [ "$fail" -eq "$before" ]; then
-		report fail vm "vmtest.sh exited $rc, log: $log"
-		# No such line is fine; awk reads to the end (no SIGPIPE).
-		awk '/vmtest.sh:|splat|BUG:|WARNING:/ && ++n <= 20 { print "    | " $0 }' "$log"
+	local n=${VM_SHARDS:-$(nproc)} i shared line rc before
+	local args=(-t "${VM_TIMEOUT:-2400}") pids=() rcs=()
+	[ -n "${VM_DEBUG:-}" ] && args=(--debug -t "${VM_TIMEOUT:-10800}")
+	[[ $n =~ ^[1-9][0-9]*$ ]] || n=1
+	((n > 4)) && n=4
+	((${#names[@]} > 0 && n > ${#names[@]})) && n=${#names[@]}
+	# Build (or find) the kernel once, before the guests start.
+	if ! ./vmtest.sh "${args[@]}" -b >"$LOGS/vm-kernel.log" 2>&1; then
+		report fail vm "kernel build failed, log: $LOGS/vm-kernel.log"
+		tail -n 15 "$LOGS/vm-kernel.log" | sed 's/^/    | /'
+		return
 	fi
+	shared=$(cd "$LOGS" && pwd)/vm
+	rm -rf "$shared"
+	mkdir -p "$shared/claims"
+	for ((i = 1; i <= n; i++)); do
+		./vmtest.sh "${args[@]}" -o "$BUILD/vmtest-$i" -w "$shared" -- \
+			env TEST_CLAIMS="$shared/claims" TEST_LOGS="$shared/logs-$i" \
+			tests/vm/run.sh ${names[@]+"${names[@]}"} >"$LOGS/vm-$i.log" 2>&1 &
+		pids+=($!)
+	done
+	for ((i = 1; i <= n; i++)); do
+		rc=0
+		wait "${pids[i - 1]}" || rc=$?
+		rcs+=("$rc")
+	done
+	for ((i = 1; i <= n; i++)); do
+		before=$fail
+		while IFS= read -r line; do
+			line=${line%$'\r'}
+			case $line in
+			"PASS  "*)
+				line=${line#PASS  }
+				[[ $line =~ ^(.*)(\ \([0-9]+\ s\))$ ]] && line=${BASH_REMATCH[1]} TOOK=${BASH_REMATCH[2]}
+				report pass "vm/$line"
+				TOOK= ;;
+			"SKIP  "*) line=${line#SKIP  }; report skip "vm/${line%%: *}" "${line#*: }" ;;
+			"FAIL  "*) report fail "vm/${line#FAIL  }" ;;
+			"    | "*) echo "$line" ;;
+			esac
+		done <"$LOGS/vm-$i.log"
+		rc=${rcs[i - 1]}
+		if [ "$rc" -ne 0 ] && [ "$fail" -eq "$before" ]; then
+			report fail "vm-$i" "vmtest.sh exited $rc, log: $LOGS/vm-$i.log"
+			# No such line is fine; awk reads to the end (no SIGPIPE).
+			awk '/vmtest.sh:|splat|BUG:|WARNING:/ && ++k <= 20 { print "    | " $0 }' "$LOGS/vm-$i.log"
+		fi
+	done
 }
 
 selected() {	# name: whether the command line asks for it

@@ -36,6 +36,11 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 mount -t 9p -o trans=virtio,version=9p2000.L share /run/share || {
 	echo "guest-init: cannot mount the share"; echo b >/proc/sysrq-trigger; }
 
+# vmtest.sh -w DIR: DIR writable at its own path, over the read-only root.
+if [ -f /run/share/rw ]; then
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 rw "$(cat /run/share/rw)" ||
+		echo "guest-init: cannot mount $(cat /run/share/rw) writable"
+fi
 cd "$(cat /run/share/cwd)" || echo "guest-init: no repository directory"
 echo "guest-init: $(uname -r), running: $(cat /run/share/cmd.sh)"
 # The command's status is the result, not an error of ours.

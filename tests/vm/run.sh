@@ -5,9 +5,10 @@
 # Arguments name tests to run alone (tests/run.sh's NAME).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# guest-init.sh sets TMPDIR=/run/tmp, the guest's own tmpfs; elsewhere
+# guest-init.sh sets TMPDIR=/run/tmp, the guest's own tmpfs, unless the
+# host's tests/run.sh gave a shared directory (TEST_LOGS); elsewhere
 # tests/run.sh picks the place.
-[ -z "${TMPDIR:-}" ] || export TEST_LOGS=$TMPDIR/test-logs
+[ -z "${TMPDIR:-}" ] || export TEST_LOGS=${TEST_LOGS:-$TMPDIR/test-logs}
 # 2 GiB and TCG: ksm-top's hostile table with 500 processes, not 5000.
 export KSM_TOP_HOSTILE_PROCS=${KSM_TOP_HOSTILE_PROCS:-500}
 echo "vm suite on $(uname -r)"
