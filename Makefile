@@ -12,14 +12,16 @@
 #                (build/san) + vm, then every test tier (tests/run.sh);
 #                warnings as errors
 #   make fuzz    run each libFuzzer target FUZZ_SECONDS (60)
-#   make check-debug  the VM suite on the debug kernel (./vmtest.sh --debug:
-#                KASAN, UBSAN, KFENCE, kmemleak, lockdep, DEBUG_VM); run it
-#                for every kernel change (docs/RELIABILITY.md; ~60 min)
+#   make check-debug  the VM suite on the debug kernel (VM_DEBUG=1 tests/run.sh
+#                vm: KASAN, UBSAN, KFENCE, kmemleak, lockdep, DEBUG_VM); run
+#                it for every kernel change (docs/RELIABILITY.md)
 #   make soak    ksm-policyd on the host's KSM for SOAK_SECONDS (1800) under
 #                a workload that starts and stops processes (scripts/soak.sh)
 #   make demo    deps + all + ksm-workload + the live demo on the host kernel (scripts/demo.sh),
 #                then a policy at work on the ksm_ext kernel in the VM
 #   make bench-hooks  ksmd CPU per page, no policy vs passthrough, in the VM
+#   make bench-domains  tenants vs no policy: memory saved, ksmd CPU per page
+#                with 1/16/256 merge domains, in the VM
 #   make bench-policyd  ksm-policyd vs stock KSM settings on the host kernel
 #   make bench-policies the scan policies vs stock KSM, in the VM (tables in
 #                build/bench-policies/results.md, plot cpu-per-scan.png)
@@ -86,7 +88,7 @@ TEST_BINS := $(BUILD)/bin/ksm-workload $(BUILD)/bin/policy-cycle $(BUILD)/bin/me
 UNIT := $(BUILD)/tests/unit
 
 .PHONY: all tests deps check demo clean install toolchain kernel vm policies selftests \
-	bench-hooks bench-policyd bench-policies check-debug soak
+	bench-hooks bench-policyd bench-policies bench-domains check-debug soak
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(BPF_OBJS)
@@ -111,7 +113,7 @@ check-debug:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) WERROR=-Werror all tests
 	@$(MAKE) --no-print-directory vm
-	@./vmtest.sh --debug
+	@VM_DEBUG=1 tests/run.sh vm
 
 soak:
 	@scripts/deps.sh
@@ -136,6 +138,15 @@ bench-policies:
 	@[ "$$(cat $(BUILD)/bench-policies/rc)" = 0 ] && scripts/bench-policies.sh --plot \
 		$(BUILD)/bench-policies/results.md $(BUILD)/bench-policies/cpu-per-scan.png; \
 		exit $$(cat $(BUILD)/bench-policies/rc)
+
+bench-domains:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all tests
+	@$(MAKE) --no-print-directory vm
+	@mkdir -p $(BUILD)/bench-domains
+	@set -o pipefail; ./vmtest.sh -t 3600 -- scripts/bench-domains.sh | tee $(BUILD)/bench-domains/console.log
+	@sed -n '/^BENCH-DOMAINS RESULTS/,$$p' $(BUILD)/bench-domains/console.log | \
+		grep -v '^guest-init\|^\[ *[0-9.]*\] ' >$(BUILD)/bench-domains/results.md
 
 bench-policyd:
 	@scripts/deps.sh gnuplot-nox
