@@ -79,11 +79,33 @@ at_exit() { _exit_hooks+=("$1"); }
 # Every step runs, whatever fails before it (errexit off): a process that
 # already exited or a hook that fails must not keep the knobs from being
 # restored.
+# Our processes that have not exited (a zombie has: state Z).
+_running() {
+	local p st
+	for p in "${_pids[@]}"; do
+		# "PID (COMM) STATE ...": COMM may hold spaces and parentheses.
+		{ read -r st <"/proc/$p/stat"; } 2>/dev/null || continue
+		st=${st##*) }
+		[ "${st%% *}" = Z ] || echo "$p"
+	done | grep .
+}
+
 _cleanup() {
 	set +e
 	local p
 	for p in "${_pids[@]}"; do
 		kill "$p" 2>/dev/null
+	done
+	# One that ignores SIGTERM for 10 s gets SIGKILL, so the waits below
+	# cannot outlast the test.  Not yet waited for, none of these PIDs
+	# can have been reused.
+	local i
+	for ((i = 0; i < 50; i++)); do
+		_running || break
+		sleep 0.2
+	done
+	for p in $(_running); do
+		kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${_pids[@]}"; do
 		wait "$p" 2>/dev/null

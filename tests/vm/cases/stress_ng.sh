@@ -71,6 +71,19 @@ stress_procs() {
 	ps -eo stat=,pid=,comm= | awk '$1 !~ /^Z/ && $3 ~ /^stress-ng/' | wc -l
 }
 
+# What stress-ng's processes are doing: state, wait channel, kernel stack,
+# and the kernel's list of blocked tasks (sysrq w, on the console).
+stuck() {
+	local p
+	ps -eo pid=,ppid=,stat=,wchan:32=,comm= | awk '$5 ~ /^stress-ng/ || $3 ~ /^D/'
+	for p in $(ps -eo pid=,comm= | awk '$2 ~ /^stress-ng/ { print $1 }'); do
+		echo "pid $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+		sed 's/^/    /' /proc/"$p"/stack 2>/dev/null || true
+	done
+	echo "ksmd: $(ps -o stat=,wchan:32= -p "$(pgrep -x ksmd)") $(ksm_state)"
+	echo w >/proc/sysrq-trigger 2>/dev/null || true
+}
+
 # The pages KSM tracks: one rmap_item each.
 tracked() {
 	echo $(($(ksm_get pages_shared) + $(ksm_get pages_sharing) +
@@ -174,6 +187,17 @@ round() {	# use_zero_pages
 		v=$(tracked); ((v > peak_tracked)) && peak_tracked=$v
 	done
 	[ "$(ksm_get ext_policy)" = none ] || fail "ext_policy left at $(ksm_get ext_policy)"
+	# Its run is over: it exits within a minute, or what its processes
+	# wait on is shown and the test fails (not a silent 10-minute hang).
+	for ((v = 0; v < 300; v++)); do
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$spid" 2>/dev/null; then
+		sed 's/^/    | /' "$out"
+		stuck
+		fail "stress-ng did not exit within 60 s of its run's end (use_zero_pages=$zp)"
+	fi
 	wait "$spid" || rc=$?
 	forget_pid "$spid"
 	s1=$(ksm_get ext_pages_skipped)
