@@ -55,15 +55,6 @@ at_exit _rm_cgroups
 _unload() { "$BIN/ksm-loader" policy unload >/dev/null 2>&1 || true; }
 at_exit _unload
 
-until_scans() {	# full_scans to reach
-	local i
-	for ((i = 0; i < TIMEOUT * 10; i++)); do
-		[ "$(rd full_scans)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "full_scans did not reach $1 within $TIMEOUT s ($(ksm_state))"
-}
-
 # Until pages_sharing has not moved for 3 full scans: merged as far as it
 # will go.
 until_steady() {

@@ -121,16 +121,6 @@ unconfigure() {
 	POLICY=
 }
 
-# Wait until full_scans reaches $1 (bounded by TIMEOUT).
-until_scans() {
-	local i
-	for ((i = 0; i < TIMEOUT * 10; i++)); do
-		[ "$(rd full_scans)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "full_scans did not reach $1 within $TIMEOUT s ($(ksm_state))"
-}
-
 declare -A R
 run_config() {	# workload config
 	local wl=$1 cfg=$2 key="$1/$2" args=(--seed 7 -r "$RATE") want t0 c0 s0 k0 t c s sh i t95=

@@ -8,6 +8,16 @@ cpu_ns() { local a; read -r a _ </proc/"$ksmd"/schedstat; echo "$a"; }
 rd() { local v; read -r v <$KSM/$1; echo "$v"; }
 now() { echo "${EPOCHREALTIME/./}"; }	# microseconds
 
+# Wait until full_scans reaches $1 (bounded by the caller's TIMEOUT).
+until_scans() {
+	local i
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		[ "$(rd full_scans)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "full_scans did not reach $1 within $TIMEOUT s ($(ksm_state))"
+}
+
 # Unmerge everything and forget every mm, so each configuration starts
 # from the same empty state; leaves KSM stopped at the stock defaults.
 ksm_clean() {

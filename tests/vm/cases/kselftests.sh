@@ -89,22 +89,21 @@ TCG=/sys/fs/cgroup/ksm-selftests-$$
 mkdir "$TCG"
 at_exit _rm_tenant
 _rm_tenant() { rmdir "$TCG" 2>/dev/null || true; }
-"$BIN/ksm-loader" policy load tenants >/dev/null ||
-	fail "ksm-loader policy load tenants failed"
-(
-	echo "$BASHPID" >"$TCG/cgroup.procs"
-	suite "tenants"
-) || fail "the selftests failed with tenants"
-[ "$(ksm_get ext_policy)" = tenants ] || fail "tenants was detached during the run"
-"$BIN/ksm-loader" policy unload >/dev/null || fail "ksm-loader policy unload failed"
-"$BIN/ksm-loader" policy load tenants --set idle_scans=1000 >/dev/null ||
-	fail "ksm-loader policy load tenants --set idle_scans=1000 failed"
-(
-	echo "$BASHPID" >"$TCG/cgroup.procs"
-	numa_suite "tenants, idle_scans=1000"
-) || fail "the NUMA selftests failed with tenants"
-[ "$(ksm_get ext_policy)" = tenants ] || fail "tenants was detached during the NUMA run"
-"$BIN/ksm-loader" policy unload >/dev/null || fail "ksm-loader policy unload failed"
+# with_tenants "LOAD ARGS" CMD...: tenants loaded (ksm-loader, with ARGS),
+# CMD run in the tenant's cgroup, tenants unloaded.
+with_tenants() {
+	# shellcheck disable=SC2086
+	"$BIN/ksm-loader" policy load tenants $1 >/dev/null ||
+		fail "ksm-loader policy load tenants $1 failed"
+	(
+		echo "$BASHPID" >"$TCG/cgroup.procs"
+		"${@:2}"
+	) || fail "$2 failed with tenants $1"
+	[ "$(ksm_get ext_policy)" = tenants ] || fail "tenants was detached during $2"
+	"$BIN/ksm-loader" policy unload >/dev/null || fail "ksm-loader policy unload failed"
+}
+with_tenants "" suite "tenants"
+with_tenants "--set idle_scans=1000" numa_suite "tenants, idle_scans=1000"
 # skip_vma skipping a mergeable process of ours while the selftests run.
 # Its pages are never merged (run=2 first, then listed before ksmd runs
 # again), so the selftests' page counts do not see them.
