@@ -76,20 +76,32 @@ stop_pid() {
 _exit_hooks=()
 at_exit() { _exit_hooks+=("$1"); }
 
-# Every step runs, whatever fails before it (errexit off): a process that
-# already exited or a hook that fails must not keep the knobs from being
-# restored.
+# proc_state PID [COMM]: set PROC_STATE to PID's state letter (R, S, D,
+# Z, ...) from /proc/PID/stat, with builtins only: no fork (a subshell
+# per process is seconds under TCG) and nothing that waits on the
+# process's mmap_lock, as reads of its cmdline do.  Fails if PID is gone
+# or, given COMM, if its command name does not start with COMM.
+proc_state() {
+	local st
+	PROC_STATE=
+	{ read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+	# "PID (COMM) STATE ...": COMM may hold spaces and parentheses.
+	[ -z "${2:-}" ] || [[ $st == *" ($2"* ]] || return 1
+	st=${st##*) }
+	PROC_STATE=${st%% *}
+}
+
 # Our processes that have not exited (a zombie has: state Z).
 _running() {
-	local p st
+	local p
 	for p in "${_pids[@]}"; do
-		# "PID (COMM) STATE ...": COMM may hold spaces and parentheses.
-		{ read -r st <"/proc/$p/stat"; } 2>/dev/null || continue
-		st=${st##*) }
-		[ "${st%% *}" = Z ] || echo "$p"
+		proc_state "$p" && [ "$PROC_STATE" != Z ] && echo "$p"
 	done | grep .
 }
 
+# Every step runs, whatever fails before it (errexit off): a process that
+# already exited or a hook that fails must not keep the knobs from being
+# restored.
 _cleanup() {
 	set +e
 	local p

@@ -92,7 +92,7 @@ probe_stop() {
 	echo exit >&"$PROBE_OUT" 2>/dev/null || true	# gone already: fine
 	for ((i = 0; i < 100; i++)); do
 		# Gone, or a zombie nobody reaped yet (a forked probe's parent exited).
-		case $(awk '{print $3}' /proc/"$PROBE_PID"/stat 2>/dev/null) in "" | Z) return 0 ;; esac
+		proc_state "$PROBE_PID" && [ "$PROC_STATE" != Z ] || return 0
 		sleep 0.1
 	done
 	fail "merge-probe $PROBE_PID did not exit"
@@ -144,6 +144,28 @@ frames() {
 }
 # Frames two groups of probes have in common: common "a1 a2" "b1".
 common() { comm -12 <(frames $1) <(frames $2) | wc -l; }
+# tenants_setup NAME PAGES: for a test of the tenants policy, two fresh
+# cgroups $A and $B (ksm-NAME-a/b-PID, removed at exit; the policy is
+# unloaded at exit), and ksmd started over from nothing, scanning PAGES
+# every 20 ms with smart scan off, so every pass compares every page.
+tenants_setup() {
+	[ -f "$POLICIES/tenants.bpf.o" ] || skip "tenants not built (make vm)"
+	[ -w /sys/fs/cgroup/cgroup.procs ] || skip "no cgroup v2 at /sys/fs/cgroup"
+	ksm_prepare
+	ksm_set run 2
+	ksm_set smart_scan 0
+	ksm_set pages_to_scan "$2"
+	ksm_set sleep_millisecs 20
+	ksm_set run 1
+	A=/sys/fs/cgroup/ksm-$1-a-$$ B=/sys/fs/cgroup/ksm-$1-b-$$
+	mkdir "$A" "$B"
+	at_exit _tenants_cleanup
+}
+_tenants_cleanup() {
+	"$BIN/ksm-loader" policy unload >/dev/null 2>&1 || true
+	rmdir "$A" "$B" 2>/dev/null || true
+}
+
 # A probe's merge domain (/proc/PID/ksm_stat), and a cgroup's id, which is
 # the domain tenants gives it (kernfs id = inode number on 64-bit).
 domain_of() { awk '$1 == "ksm_merge_domain" {print $2}' /proc/"${MP_PID[$1]}"/ksm_stat; }

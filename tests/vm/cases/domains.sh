@@ -9,24 +9,9 @@ set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
-[ -f "$POLICIES/tenants.bpf.o" ] || skip "tenants not built (make vm)"
-CG=/sys/fs/cgroup
-[ -w $CG/cgroup.procs ] || skip "no cgroup v2 at $CG"
 N=64
-
-ksm_prepare
-ksm_set run 2
-ksm_set smart_scan 0
-ksm_set pages_to_scan 1000
-ksm_set sleep_millisecs 20
-ksm_set run 1
-A=$CG/ksm-tenant-a-$$ B=$CG/ksm-tenant-b-$$
-mkdir "$A" "$B"
-at_exit _rm_cgroups
-_rm_cgroups() { rmdir "$A" "$B" 2>/dev/null || true; }
+tenants_setup tenant 1000
 "$BIN/ksm-loader" policy load tenants >/dev/null || fail "ksm-loader policy load tenants failed"
-at_exit _unload
-_unload() { "$BIN/ksm-loader" policy unload >/dev/null 2>&1 || true; }
 
 # Wait until every probe named has all N pages in frames shared with the
 # others named (KSM merged them), up to $1 seconds.
@@ -110,7 +95,7 @@ done
 counters_consistent "detached"
 
 # Attached again while merged: the tenants split again.
-_unload
+"$BIN/ksm-loader" policy unload >/dev/null || fail "unloading tenants failed"
 "$BIN/ksm-loader" policy load tenants >/dev/null || fail "reloading tenants failed"
 echo "${MP_PID[b1]}" >"$B/cgroup.procs"
 wait_merged_with 300 a1 a2 || fail "A never merged again after re-attach"

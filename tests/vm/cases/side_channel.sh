@@ -10,23 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
-[ -f "$POLICIES/tenants.bpf.o" ] || skip "tenants not built (make vm)"
-CG=/sys/fs/cgroup
-[ -w $CG/cgroup.procs ] || skip "no cgroup v2 at $CG"
 N=256
-
-ksm_prepare
-ksm_set run 2
-ksm_set smart_scan 0
-ksm_set pages_to_scan 2000
-ksm_set sleep_millisecs 20
-ksm_set run 1
-A=$CG/ksm-side-a-$$ B=$CG/ksm-side-b-$$
-mkdir "$A" "$B"
-at_exit _rm_cgroups
-_rm_cgroups() { rmdir "$A" "$B" 2>/dev/null || true; }
-at_exit _unload
-_unload() { "$BIN/ksm-loader" policy unload >/dev/null 2>&1 || true; }
+tenants_setup side 2000
 mp_start attacker "$A" $N
 mp_start victim "$B" $N
 

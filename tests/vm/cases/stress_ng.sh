@@ -76,12 +76,10 @@ wait_zero() {
 # TCG) and nothing that can block on a stuck process's mmap_lock, as
 # ps's reads of cmdline can.
 stress_procs() {
-	local f line n=0
-	for f in /proc/[0-9]*/stat; do
-		{ read -r line <"$f"; } 2>/dev/null || continue
-		[[ $line == *" (stress-ng"* ]] || continue
-		line=${line##*) }	# "PID (COMM) STATE ...": COMM may hold ")"
-		[ "${line%% *}" = Z ] || n=$((n + 1))
+	local d n=0
+	for d in /proc/[0-9]*; do
+		proc_state "${d#/proc/}" stress-ng || continue
+		[ "$PROC_STATE" = Z ] || n=$((n + 1))
 	done
 	echo "$n"
 }
