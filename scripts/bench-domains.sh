@@ -75,15 +75,20 @@ move() {	# cgroup pid...
 	for p in "${@:2}"; do echo "$p" >"$1/cgroup.procs"; done
 }
 
+# Every configuration starts from nothing: all unmerged, every mm
+# forgotten, KSM stopped at this benchmark's speed.
+ksm_from_nothing() {
+	ksm_clean 0
+	ksm_set pages_to_scan "$PAGES"
+	ksm_set sleep_millisecs "$SLEEP"
+}
+
 # --- 1. memory saved -------------------------------------------------------
 
 declare -A R
 saved_run() {	# none|tenants
 	local a b pa pb f
-	ksm_set run 2
-	ksm_set run 0
-	ksm_set pages_to_scan "$PAGES"
-	ksm_set sleep_millisecs "$SLEEP"
+	ksm_from_nothing
 	[ "$1" = tenants ] && { "$BIN/ksm-loader" policy load tenants >/dev/null || fail "load tenants"; }
 	start_workload -p "$TPROCS" -m "$MIB" --seed 11 -r 0 --first-proc 0
 	a=$WL_PID pa=$WL_PIDS
@@ -182,10 +187,7 @@ domains_in_use() {	# rows of ext_domains with mms, domain 0 and "none" aside
 
 steady_rounds() {
 	local r cfg order f0 c s key want
-	ksm_set run 2
-	ksm_set run 0
-	ksm_set pages_to_scan "$PAGES"
-	ksm_set sleep_millisecs "$SLEEP"
+	ksm_from_nothing
 	start_workload -p "$DPROCS" -m 1 --seed 13 -r 0
 	ksm_set run 1
 	# The first merge of the workload is not steady state: out of every

@@ -18,8 +18,9 @@ until_scans() {
 	fail "full_scans did not reach $1 within $TIMEOUT s ($(ksm_state))"
 }
 
-# Unmerge everything and forget every mm, so each configuration starts
-# from the same empty state; leaves KSM stopped at the stock defaults.
+# ksm_clean [SMART_SCAN]: unmerge everything and forget every mm, so each
+# configuration starts from the same empty state; leaves KSM stopped at
+# the stock defaults, smart_scan SMART_SCAN (1).
 ksm_clean() {
 	ksm_set run 2
 	local i
@@ -31,7 +32,7 @@ ksm_clean() {
 	[ -w $KSM/advisor_mode ] && ksm_set advisor_mode none
 	ksm_set pages_to_scan 100
 	ksm_set sleep_millisecs 20
-	ksm_set smart_scan 1
+	ksm_set smart_scan "${1:-1}"
 }
 
 # react_once NAME: one new process with the benchmark's duplicate content
