@@ -137,5 +137,8 @@ fi
 
 stop_pid "$churn" || true
 # Bounded: generous for a loaded CI machine; the figure is in the log.
-[ "$frame_ms" -lt 3000 ] || fail "a frame with $NPROCS processes took ${frame_ms} ms"
+# The debug kernel (KASAN under TCG) is about 10x slower: tests/vm/run.sh
+# raises the bound there.
+limit=${KSM_TOP_FRAME_LIMIT_MS:-3000}
+[ "$frame_ms" -lt "$limit" ] || fail "a frame with $NPROCS processes took ${frame_ms} ms (limit $limit ms)"
 echo ok
