@@ -23,8 +23,12 @@ fi
 echo scan >"$kmemleak"
 echo clear >"$kmemleak"
 # KASAN makes every syscall dearer: time bounds meant for the normal
-# kernel are raised (the figures still go to the logs).
+# kernel are raised (the figures still go to the logs), and stress_ng's
+# rounds are longer, since loading a policy takes about twice as long
+# and a round must see every attach/detach method at least once.
 export KSM_TOP_FRAME_LIMIT_MS=${KSM_TOP_FRAME_LIMIT_MS:-30000}
+export KSM_EXT_STRESS_SECS=${KSM_EXT_STRESS_SECS:-90}
+export HOST_TIMEOUT=${HOST_TIMEOUT:-1800}
 rc=0
 tests/run.sh host guest "$@" || rc=$?
 # An object must be unreferenced for 5 s and in two scans to be reported.
