@@ -28,7 +28,7 @@ echo clear >"$kmemleak"
 # and a round must see every attach/detach method at least once.
 export KSM_TOP_FRAME_LIMIT_MS=${KSM_TOP_FRAME_LIMIT_MS:-30000}
 export KSM_EXT_STRESS_SECS=${KSM_EXT_STRESS_SECS:-90}
-export HOST_TIMEOUT=${HOST_TIMEOUT:-1800}
+export HOST_TIMEOUT=${HOST_TIMEOUT:-2700}
 rc=0
 tests/run.sh host guest "$@" || rc=$?
 # An object must be unreferenced for 5 s and in two scans to be reported.
