@@ -63,8 +63,10 @@ all_zero() {
 # Wait (up to $1 s) with ksmd scanning fast until all_zero.
 wait_zero() {
 	local i
+	beat "wait_zero: ksm_settle"
 	ksm_settle
 	for ((i = 0; i < $1 * 5; i++)); do
+		beat "wait_zero"
 		all_zero && return 0
 		sleep 0.2
 	done
@@ -92,11 +94,46 @@ stuck() {
 	{ timeout 20 ps -eo pid=,ppid=,stat=,wchan:32=,comm= | awk '$5 ~ /^stress-ng/ || $3 ~ /^D/'; } || true
 	for p in $( { timeout 20 ps -eo pid=,comm= || true; } | awk '$2 ~ /^stress-ng/ { print $1 }'); do
 		echo "pid $p: $( { timeout 5 cat /proc/"$p"/cmdline || true; } 2>/dev/null | tr '\0' ' ')"
-		sed 's/^/    /' /proc/"$p"/stack 2>/dev/null || true
+		# lock_trace() waits killably on the task's exec_update_lock.
+		{ timeout 5 cat /proc/"$p"/stack 2>/dev/null || true; } | sed 's/^/    /' 
 	done
 	echo "ksmd: $(cat /proc/"$(pgrep -x ksmd)"/stack 2>/dev/null | tr '\n' ' ') $(ksm_state)"
 	echo w >/proc/sysrq-trigger 2>/dev/null || true
 }
+
+# A watchdog for the hang that stuck() cannot show because the test
+# itself stops: the test beats (beat STEP) at least every minute; after
+# WATCHDOG_SECS without a beat the watchdog puts the kernel's view on the
+# console (sysrq l: what each CPU runs; w: blocked tasks; t: every task's
+# state and stack) and ends the test.  Builtins only, so that whatever
+# stopped the test does not stop the watchdog (a read on a FIFO nobody
+# writes is its sleep).
+WATCHDOG_SECS=${KSM_EXT_STRESS_WATCHDOG:-240}
+beat() { echo "$SECONDS $*" >"$TMP/beat"; }
+watchdog() {
+	local fd last step now_s junk msg test_pid=$1
+	mkfifo "$TMP/watchdog.fifo"
+	exec {fd}<>"$TMP/watchdog.fifo"
+	while :; do
+		read -r -t 10 -u "$fd" junk || true
+		{ read -r last step <"$TMP/beat"; } 2>/dev/null || continue
+		now_s=$SECONDS
+		((now_s - last < WATCHDOG_SECS)) && continue
+		msg="stress_ng watchdog: no progress for $((now_s - last)) s after '$step'; sysrq l, w, t follow"
+		echo "$msg"
+		echo "$msg" >/dev/kmsg
+		echo l >/proc/sysrq-trigger
+		echo w >/proc/sysrq-trigger
+		echo t >/proc/sysrq-trigger
+		echo "FAIL: stuck for $((now_s - last)) s after '$step' (the tasks' stacks are on the console)" >&2
+		kill -TERM "$test_pid"
+		read -r -t 10 -u "$fd" junk || true
+		kill -KILL "$test_pid"
+		return
+	done
+}
+beat start
+spawn watchdog $$
 
 # The pages KSM tracks: one rmap_item each.
 tracked() {
@@ -165,6 +202,7 @@ round() {	# use_zero_pages
 	# Earlier tests' stale stable nodes (a chain and its dups whose pages
 	# are gone) are pruned only by a tree search that meets them, or by
 	# run=2, as upstream: start from nothing.
+	beat "round $zp: run=2"
 	ksm_set run 2
 	ksm_set run 1
 	wait_zero 60 || fail "KSM not clean before the round: $(counters)"
@@ -191,6 +229,7 @@ round() {	# use_zero_pages
 	# timeout is a hang.
 	while kill -0 "$spid" 2>/dev/null && ! grep -q "run completed" "$out"; do
 		((SECONDS - t0 < SECS + 180)) || fail "stress-ng still running after $((SECONDS - t0)) s"
+		beat "cycle $i"
 		case $((i % 3)) in
 		0) m=bpftool ;; 1) m=loader ;; *) m=none ;;
 		esac
@@ -204,6 +243,7 @@ round() {	# use_zero_pages
 	# Its run is over: it exits within a minute, or what its processes
 	# wait on is shown and the test fails (not a silent 10-minute hang).
 	for ((v = 0; v < 300; v++)); do
+		beat "waiting for stress-ng to exit"
 		kill -0 "$spid" 2>/dev/null || break
 		sleep 0.2
 	done
@@ -232,6 +272,7 @@ round() {	# use_zero_pages
 	((peak_sharing + peak_zero > 0)) || fail "KSM merged no page of stress-ng's (use_zero_pages=$zp)"
 	# All of stress-ng's processes are gone; then ksmd drops what they left.
 	for ((v = 0; v < 60; v++)); do
+		beat "counting stress-ng's processes"
 		[ "$(stress_procs)" -eq 0 ] && break
 		sleep 0.5
 	done
@@ -245,6 +286,7 @@ round() {	# use_zero_pages
 	fi
 	log "use_zero_pages=$zp: back to zero with run=1: $(counters)"
 	# And unmerging everything (run=2) leaves nothing either.
+	beat "run=2"
 	ksm_set run 2
 	all_zero || fail "KSM counters not zero after run=2 (use_zero_pages=$zp): $(counters)"
 	ksm_set run 1
