@@ -33,6 +33,9 @@ The kernel is built once per (series, fragment, source) into
 $KSM_EXT_CACHE/kernel-<hash>/ (default ~/.cache/ksm-ext) and reused.
 KSM_EXT_KERNEL=DIR boots DIR/bzImage instead (DIR/obj, DIR/src: a kernel
 you build yourself, e.g. scripts/kernel-tree.sh build while developing).
+KSM_EXT_GDB=PORT opens qemu's gdb stub on 127.0.0.1:PORT, to look at a
+guest that stopped from the host: gdb -ex 'target remote :PORT' -ex bt
+KDIR/obj/vmlinux (KDIR: vmtest.sh -b).
 KSM_EXT_SRC=DIR builds from DIR, an extracted linux-source tree such as
 another cache's, instead of extracting one (scripts/kernel-src.sh).
 A build step that fails (a patch that does not apply, a fragment option
@@ -211,6 +214,7 @@ qemu=(qemu-system-x86_64 -machine accel=tcg -cpu max -smp 2 -m "$mem"
 	-device "virtio-9p-pci,fsdev=share,mount_tag=share"
 	${rw:+-fsdev "local,id=rw,path=$rw,security_model=none"}
 	${rw:+-device "virtio-9p-pci,fsdev=rw,mount_tag=rw"}
+	${KSM_EXT_GDB:+-gdb "tcp:127.0.0.1:$KSM_EXT_GDB"}
 	-append "console=ttyS0 printk.time=1 panic=-1 numa=fake=2 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=1048576 ro init=$here/tests/vm/guest-init.sh")
 
 set +e
