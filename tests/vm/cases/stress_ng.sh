@@ -47,26 +47,37 @@ done
 [ ${#policies[@]} -ge 3 ] || skip "fewer than 3 policies built in $POLICIES"
 ksm_prepare
 
-# Everything that must be zero once nothing is merged or tracked.
+# Everything that must be zero once nothing is merged or tracked, after
+# run=2.
 ZERO="pages_shared pages_sharing pages_unshared pages_volatile ksm_zero_pages
 	general_profit stable_node_chains stable_node_dups"
+# With run=1 once every process is gone: all that but stable_node_chains.
+# As upstream, a chain whose last dup went away stays in the stable tree
+# until a tree search meets it (chain_prune()) or run=2 removes it, and
+# with no mm left to scan no search comes: on the debug kernel a round
+# left one (chains 1, dups 0, no rmap_item; seen with gdb), and the test
+# waited for it forever.  A chain still holding a dup fails on the dups.
+ZERO_RUN1="pages_shared pages_sharing pages_unshared pages_volatile
+	ksm_zero_pages general_profit stable_node_dups"
 counters() {
 	local k out=
 	for k in $ZERO; do out="$out $k=$(ksm_get "$k")"; done
 	echo "${out# }"
 }
-all_zero() {
+all_zero() {	# [KEYS]: each is 0 (default $ZERO)
 	local k
-	for k in $ZERO; do [ "$(ksm_get "$k")" -eq 0 ] || return 1; done
+	for k in ${1:-$ZERO}; do [ "$(ksm_get "$k")" -eq 0 ] || return 1; done
 }
-# Wait (up to $1 s) with ksmd scanning fast until all_zero.
+# wait_zero SECS [KEYS]: wait up to SECS (by the clock, not a count of
+# tries: under KASAN each try forks seconds of cat) with ksmd scanning
+# fast until all_zero KEYS.
 wait_zero() {
-	local i
+	local t0=$SECONDS
 	beat "wait_zero: ksm_settle"
 	ksm_settle
-	for ((i = 0; i < $1 * 5; i++)); do
+	while ((SECONDS - t0 < $1)); do
 		beat "wait_zero"
-		all_zero && return 0
+		all_zero "${2:-}" && return 0
 		sleep 0.2
 	done
 	return 1
@@ -279,7 +290,7 @@ round() {	# use_zero_pages
 		stuck
 		fail "stress-ng processes left 30 s after it exited (use_zero_pages=$zp)"
 	fi
-	if ! wait_zero 120; then
+	if ! wait_zero 120 "$ZERO_RUN1"; then
 		stuck
 		fail "KSM counters not back to zero 120 s after stress-ng exited (use_zero_pages=$zp, run=1): $(counters); $(ksm_state)"
 	fi
