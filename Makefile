@@ -113,7 +113,7 @@ check-debug:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) WERROR=-Werror all tests
 	@$(MAKE) --no-print-directory vm
-	@VM_DEBUG=1 KSM_EXT_STRESS=1 tests/run.sh vm
+	@VM_DEBUG=1 tests/run.sh vm
 
 soak:
 	@scripts/deps.sh

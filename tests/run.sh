@@ -159,8 +159,7 @@ run_san_tiers() {
 # host CPU, at most 4) run side by side, each claiming the next test from
 # one list in a directory they all mount writable (vmtest.sh -w), where
 # each also leaves its tests' logs ($LOGS/vm/logs-N).
-# VM_DEBUG=1: on the debug kernel (make check-debug).  KSM_EXT_STRESS=1
-# passes on to the guests (stress_ng runs only then).
+# VM_DEBUG=1: on the debug kernel (make check-debug).
 run_vm() {
 	local n=${VM_SHARDS:-$(nproc)} i shared line rc before
 	local args=(-t "${VM_TIMEOUT:-2400}") pids=() rcs=()
@@ -180,7 +179,6 @@ run_vm() {
 	for ((i = 1; i <= n; i++)); do
 		./vmtest.sh "${args[@]}" -o "$BUILD/vmtest-$i" -w "$shared" -- \
 			env TEST_CLAIMS="$shared/claims" TEST_LOGS="$shared/logs-$i" \
-			KSM_EXT_STRESS="${KSM_EXT_STRESS:-}" \
 			tests/vm/run.sh ${names[@]+"${names[@]}"} >"$LOGS/vm-$i.log" 2>&1 &
 		pids+=($!)
 	done

@@ -21,11 +21,6 @@ set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
 require_ksm_ext
-# Opt-in until an intermittent stop of the guest is understood (2 of 4
-# runs on the debug kernel, right after the first round's stress-ng
-# exited; docs/RELIABILITY.md).  make check-debug sets it.
-[ -n "${KSM_EXT_STRESS:-}" ] ||
-	skip "opt-in (KSM_EXT_STRESS=1, make check-debug): the guest stops at times after stress-ng, under investigation (docs/RELIABILITY.md)"
 command -v stress-ng >/dev/null || skip "stress-ng is not installed"
 L=$BIN/ksm-loader
 [ -x "$L" ] || skip "ksm-loader not built (make)"
