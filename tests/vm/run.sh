@@ -24,11 +24,11 @@ echo scan >"$kmemleak"
 echo clear >"$kmemleak"
 # KASAN makes every syscall dearer: time bounds meant for the normal
 # kernel are raised (the figures still go to the logs), and stress_ng's
-# rounds are longer: a cycle (load, attach, detach) takes about 40 s
+# rounds are longer: a cycle (load, attach, detach) takes about 60 s
 # there, and a round must see every attach/detach method at least once
-# (90 s saw exactly 3).
+# (150 s saw exactly 3).
 export KSM_TOP_FRAME_LIMIT_MS=${KSM_TOP_FRAME_LIMIT_MS:-30000}
-export KSM_EXT_STRESS_SECS=${KSM_EXT_STRESS_SECS:-150}
+export KSM_EXT_STRESS_SECS=${KSM_EXT_STRESS_SECS:-240}
 export HOST_TIMEOUT=${HOST_TIMEOUT:-2700}
 rc=0
 tests/run.sh host guest "$@" || rc=$?

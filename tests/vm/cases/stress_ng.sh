@@ -15,8 +15,9 @@
 # it is zero exactly when no rmap_item is left).  No splat: vmtest.sh reads
 # the console.  The figures (cycles per method, bogo ops, peaks) are logged
 # for docs/RELIABILITY.md.  Not pagemove: 0.15.06's fails its run when the
-# timeout interrupts an mremap (EINTR), whatever KSM does.  KSM_EXT_STRESS_SECS (40) is stress-ng's time
-# per round.
+# timeout interrupts an mremap (EINTR), whatever KSM does.  KSM_EXT_STRESS_SECS (60) is stress-ng's time
+# per round: a cycle takes 12-16 s here, and 40 s rounds saw exactly the
+# 3 cycles a round needs.
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
@@ -25,7 +26,7 @@ command -v stress-ng >/dev/null || skip "stress-ng is not installed"
 L=$BIN/ksm-loader
 [ -x "$L" ] || skip "ksm-loader not built (make)"
 PDIR=/sys/fs/bpf/ksm_ext/policy
-SECS=${KSM_EXT_STRESS_SECS:-40}
+SECS=${KSM_EXT_STRESS_SECS:-60}
 
 _stress_cleanup() {
 	"$L" policy unload >/dev/null 2>&1
