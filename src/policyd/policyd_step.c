@@ -347,11 +347,20 @@ static void learn_cost(const struct policyd_config *cfg,
 	 * the cost of the batches the floor runs in, however small: learned
 	 * in large batches only, the estimate froze under TCG (whose floor
 	 * is a few hundred pages), and the floor then ran at 1.9x its share
-	 * of the budget or at a fraction of it (unit test, VM).
+	 * of the budget or at a fraction of it (unit test, VM).  There, a
+	 * rise is not taken at once: a guest's vCPU descheduled by its host
+	 * while ksmd runs charges ksmd for the wait, 10x in one tick beside
+	 * a loaded host, and the floor stayed at half its rate or less for
+	 * three ticks after each such spike (pressure_rides_out_cpu_spikes);
+	 * taken as it is, each sample swung it 30x (VM).  The measured-CPU
+	 * safety net catches a real rise.
 	 */
 	if (st->phase == POLICYD_BOOST)
 		st->cost_batch_ns_per_page = c;
-	else if (st->pages_to_scan >= POLICYD_BATCH_LARGE || st->pressure)
+	else if (st->pressure)
+		st->cost_batch_ns_per_page = ewma(st->cost_batch_ns_per_page,
+						  c, w);
+	else if (st->pages_to_scan >= POLICYD_BATCH_LARGE)
 		st->cost_batch_ns_per_page =
 			c > st->cost_batch_ns_per_page ? c :
 			ewma(st->cost_batch_ns_per_page, c, w);
@@ -371,6 +380,15 @@ static void learn_cpu(const struct policyd_config *cfg,
 			   w > POLICYD_FAST_WEIGHT ? w : POLICYD_FAST_WEIGHT) :
 		      pct;
 	st->cpu_seeded = true;
+}
+
+/* The rate ksmd ran at in @obs's interval: its knobs, when known. */
+static double rate_in_effect(const struct policyd_state *st,
+			     const struct policyd_obs *obs)
+{
+	if (obs->knob_pages && obs->knob_sleep_ms)
+		return knob_rate(obs->knob_pages, obs->knob_sleep_ms);
+	return st->rate;
 }
 
 static bool cpu_over_budget(const struct policyd_config *cfg,
@@ -610,9 +628,15 @@ static double clamp_rate(const struct policyd_config *cfg,
 		say(d, "CPU budget %.1f%% at %.0f ns/page caps the rate",
 		    cfg->cpu_budget_pct, st->cost_batch_ns_per_page);
 	}
-	/* The model of c lags: trust the measured CPU when it is over. */
+	/*
+	 * The model of c lags: trust the measured CPU when it is over.  It
+	 * was measured at the rate ksmd ran at, so that is the rate to
+	 * scale; scaling @rate, which the cap may have cut for the same
+	 * spike already, cut twice (VM: 877 to 128 pages a wakeup).
+	 */
 	if (cpu_over_budget(cfg, st, obs)) {
-		double r = rate * cfg->cpu_budget_pct / st->cpu_pct;
+		double r = rate_in_effect(st, obs) * cfg->cpu_budget_pct /
+			   st->cpu_pct;
 
 		if (r < rate) {
 			rate = r;

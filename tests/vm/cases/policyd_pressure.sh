@@ -5,13 +5,18 @@
 # psi_memstall_enter/leave) raises /proc/pressure/memory; ksm-policyd
 # (settings: etc/ksm-policyd.conf and the -s below) must then:
 #   1. enter pressure at psi_high and raise the scan rate, pages_to_scan
-#      with it, to its pressure floor, the knobs inside their clamps;
+#      with it, to its pressure floor, the knobs inside their clamps, and
+#      make ksmd work harder for as long as PSI stays above psi_low;
 #   2. back off to its idle rate once PSI has decayed below psi_low;
-#   3. keep ksmd within the CPU budget all along: ksmd's CPU is measured
-#      here, from /proc/PID/schedstat, over windows of WIN_S seconds;
+#   3. keep ksmd within the CPU budget all along;
 #   4. hold off for holdoff_ms when the test writes pages_to_scan (under
 #      pressure, when it wants the knobs most), say so once, leave the
 #      value alone until then, and resume at the pressure rate after.
+# "Harder" is ksmd's CPU, measured here from /proc/PID/schedstat, not the
+# knobs: the pressure floor is a share of the budget's rate, and that
+# follows ksmd's cost per page, which under TCG on a loaded host moved
+# 10x within a run (CI: 46 us a page idle, 470 us under pressure), so a
+# rate that is a budget's worth can be near the idle rate.
 # The figures (PSI peak, the knobs before/during/after, ksmd's CPU per
 # window against the budget) are logged for docs/RELIABILITY.md.
 set -euo pipefail
@@ -36,8 +41,12 @@ BUDGET=20 PSI_HIGH=10 PSI_LOW=5 HOLD_MS=10000
 PAGES_MIN=16 PAGES_MAX=10000 SLEEP_MIN=100 SLEEP_MAX=1000
 # ksmd's CPU over any WIN_S-second window may exceed the budget by TOL_PCT
 # percent of it (qemu TCG on a shared host: a vCPU descheduled while ksmd
-# runs is counted as ksmd's time).
-WIN_S=3 TOL_PCT=25
+# runs is counted as ksmd's time).  Under pressure (the hold-off left
+# out) its mean must reach HARD_PCT percent of the budget and HARD_X
+# times its idle mean: with pressure_rate_pct=100 it aims at the budget,
+# and the CPU safety net's cuts after a spike pull it under for a tick
+# or two (locally 15-20% of a CPU under a 20% budget).
+WIN_S=3 TOL_PCT=25 HARD_PCT=50 HARD_X=3
 # The pressure: stress-ng touches VM_MB in a cgroup allowed HIGH_MB.
 HIGH_MB=64 VM_MB=160
 FOREIGN=37	# what the "second writer" writes to pages_to_scan
@@ -130,6 +139,30 @@ sampler() {
 	done
 }
 now_us() { echo "${EPOCHREALTIME/./}"; }
+# cpu_mean T0 T1: ksmd's mean CPU (% of one CPU) between the first sample
+# at T0 or after and the last at T1 or before (us), e.g. 12.3.
+cpu_mean() {
+	awk -v a="$1" -v b="$2" '
+		$1 >= a && !n++ { t0 = $1; c0 = $2 }
+		$1 <= b { t1 = $1; c1 = $2 }
+		END { printf "%.1f\n", (t1 > t0 ? (c1 - c0) / ((t1 - t0) * 1e3) * 100 : 0) }' \
+		"$TMP/samples"
+}
+# ge X Y: X >= Y for decimals with at most one place (awk: no fork of bc).
+ge() { awk -v x="$1" -v y="$2" 'BEGIN { exit !(x + 0 >= y + 0) }'; }
+
+# On failure, what ksm-policyd said and the samples (every 4th: about 2 s
+# apart), for the log: the figures above are all one sees of a CI run.
+ok=
+_pressure_report() {
+	[ -z "$ok" ] || return 0
+	[ -r "$TMP/pd.log" ] && sed -n 's/.*ksm-policyd: /    policyd: /p' "$TMP/pd.log" >&2
+	[ -r "$TMP/samples" ] && awk 'NR == 1 { t0 = t = $1; c = $2 }
+		NR % 4 == 1 { printf "    +%.1fs ksmd %.1f%% pages_to_scan %d sleep %d psi %s\n",
+			($1 - t0) / 1e6, ($1 > t ? ($2 - c) / (($1 - t) * 1e3) * 100 : 0), $3, $4, $5
+			t = $1; c = $2 }' "$TMP/samples" >&2
+	return 0
+}
 
 ksm_prepare
 ksm_set run 0
@@ -145,6 +178,7 @@ scanned() { [ "$(kget pages_scanned)" -ge 12000 ]; }
 until_ok 60 scanned || fail "ksmd scanned only $(ksm_get pages_scanned) pages in 60 s"
 
 spawn sampler >"$TMP/samples"
+at_exit _pressure_report
 sampler_pid=${_pids[-1]}
 spawn "$BIN/ksm-policyd" -c etc/ksm-policyd.conf --pin-dir "$PIN" \
 	--state-file "$TMP/state" --metrics-file "$TMP/pd.prom" \
@@ -166,7 +200,10 @@ sleep 3
 psi_ge "$PSI_LOW" "$(psi10)" || fail "memory pressure before the test made any: psi some avg10=$(psi10)"
 [ "$(metric memory_pressure)" = 0 ] || fail "ksm-policyd in pressure before any: $(pd_tail)"
 before_pages=$(ksm_get pages_to_scan) before_rate=$(rate)
-log "before: $(knobs), psi some avg10=$(psi10)"
+t_idle=$(now_us)
+sleep 3
+idle_cpu=$(cpu_mean "$t_idle" "$(now_us)")
+log "before: $(knobs), psi some avg10=$(psi10), ksmd CPU ${idle_cpu}% over 3 s"
 
 # --- 1. pressure -------------------------------------------------------------
 if [ -n "$mem_enabled" ]; then
@@ -230,13 +267,16 @@ while [ $(($(now_us) - t_foreign)) -lt $(((HOLD_MS - 300) * 1000)) ]; do
 done
 resumed() { [ "$(kget pages_to_scan)" != $FOREIGN ]; }
 until_ok 10 resumed || true
-held=$((($(now_us) - t_foreign) / 1000))
+t_resumed=$(now_us)
+held=$(((t_resumed - t_foreign) / 1000))
 [ "$(ksm_get pages_to_scan)" != $FOREIGN ] || fail "no resume $held ms after a ${HOLD_MS} ms holdoff: $(pd_tail)"
 sleep 1	# both knobs written
 line=$(grep "pages_to_scan $FOREIGN -> " "$TMP/pd.log" | tail -1 || true)
 log "resumed after $held ms: $(knobs); ksm-policyd: ${line#*ksm-policyd: }"
-[ "$(rate)" -ge $((before_rate * 3)) ] ||
-	fail "resumed under pressure at $(knobs), not 3x the idle rate (before: $before_rate/s)"
+# At the pressure floor, not the idle rate: the floor is the budget's
+# rate, and ksmd's CPU after the resume says whether it got there.
+grep -q 'memory pressure (psi some' <<<"$line" ||
+	fail "resumed for another reason than the pressure: $line"
 
 # --- 2. back off -------------------------------------------------------------
 stop_pressure
@@ -251,13 +291,19 @@ log "psi some avg10 peak $peak, below psi_low=$PSI_LOW $((($(now_us) - t_stop) /
 press_rate=$(awk -v a="$t_risen" -v b="$t_stop" -v f=$FOREIGN \
 	'$1 >= a && $1 <= b && $3 != f { print int($3 * 1000 / $4) }' "$TMP/samples" |
 	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] + 0 }')
-# Backed off: out of pressure, in the idle phase (within 25% of the idle
-# rate), and at half the pressure rate or less.
+# Backed off: out of pressure, in the idle phase, and at half the
+# pressure rate or less, or within 25% of the rate before (the idle rate
+# follows the cost too: half a pressure rate that the cost brought near
+# the idle rate can be below the idle rate).  ksmd's CPU after the
+# back-off is checked below.
 backed_off() {
+	local r
+	r=$(rate)
 	[ "$(metric memory_pressure)" = 0 ] && [ "$(metric 'phase{phase="idle"}')" = 1 ] &&
-		[ "$(rate)" -le $((press_rate / 2)) ]
+		{ [ "$r" -le $((press_rate / 2)) ] || [ "$r" -le $((before_rate * 5 / 4)) ]; }
 }
 until_ok 60 backed_off || fail "no back-off 60 s after psi < psi_low: $(knobs), memory_pressure=$(metric memory_pressure) (before: rate $before_rate/s, under pressure: median $press_rate/s), $(pd_tail)"
+t_backed=$(now_us)
 log "after: $(knobs), idle $((($(now_us) - t_low) / 1000)) ms after psi < psi_low; rate under pressure: median $press_rate/s"
 sleep 3
 
@@ -297,19 +343,22 @@ bad=$(awk -v t0="$t_start" -v t1="$t_end" -v f=$FOREIGN '
 	$1 > t0 + 1e6 && $1 < t1 && $3 != f &&
 	($3 < '$PAGES_MIN' || $3 > '$PAGES_MAX' || $4 < '$SLEEP_MIN' || $4 > '$SLEEP_MAX') { print; exit }' "$TMP/samples")
 [ -z "$bad" ] || fail "knobs outside their clamps (time ksmd_ns pages sleep psi): $bad"
-# While pressure lasted by psi_low's hysteresis (from the rise to the last
-# sample with PSI >= psi_low, stress-ng stopped or not), the rate stayed
-# at twice the idle rate or more: room for the CPU safety net's cuts.  PSI
-# is read after the knobs, and only decays here.
-bad=$(awk -v p0="$t_risen" -v lo=$PSI_LOW -v f=$FOREIGN -v r0="$before_rate" '
-	$1 >= p0 { r[n] = $3 * 1000 / $4; pg[n] = $3; psi[n] = $5; line[n] = $0; n++ }
-	END {
-		for (e = n - 1; e >= 0 && psi[e] < lo; e--) ;
-		for (i = 0; i <= e; i++)
-			if (pg[i] != f && r[i] < 2 * r0) { print line[i]; exit }
-	}' "$TMP/samples")
-[ -z "$bad" ] || fail "the rate fell while PSI >= psi_low (time ksmd_ns pages sleep psi; before: $before_rate/s): $bad"
+# Harder under pressure, by ksmd's CPU: from the rise to our foreign
+# write, and from the resume to PSI's fall below psi_low (stress-ng
+# stopped or not, ksm-policyd is in pressure by psi_low's hysteresis).
+# Then, backed off, it works less than at half that.
+hard=$(awk -v b=$BUDGET -v p=$HARD_PCT -v i="$idle_cpu" -v x=$HARD_X \
+	'BEGIN { h = b * p / 100; if (i * x > h) h = i * x; printf "%.1f", h }')
+cpu_pre=$(cpu_mean "$t_risen" "$t_foreign")
+cpu_post=$(cpu_mean "$t_resumed" "$t_low")
+cpu_after=$(cpu_mean "$t_backed" "$t_end")
+log "ksmd CPU: idle ${idle_cpu}%, under pressure ${cpu_pre}% before the foreign write and ${cpu_post}% after the hold-off, backed off ${cpu_after}% (must be >= ${hard}% under pressure: ${HARD_PCT}% of the budget and ${HARD_X}x idle)"
+ge "$cpu_pre" "$hard" || fail "ksmd used ${cpu_pre}% of a CPU under pressure before the foreign write, not ${hard}% (idle ${idle_cpu}%)"
+ge "$cpu_post" "$hard" || fail "ksmd used ${cpu_post}% of a CPU under pressure after the hold-off, not ${hard}% (idle ${idle_cpu}%)"
+ge "$(awk -v a="$cpu_pre" -v b="$cpu_post" 'BEGIN { print ((a < b ? a : b) / 2) }')" "$cpu_after" ||
+	fail "ksmd used ${cpu_after}% of a CPU after the back-off, not half of the pressure's ${cpu_pre}%/${cpu_post}% or less"
 
 sed -n 's/.*ksm-policyd: /    policyd: /p' "$TMP/pd.log"
 stop_workload
+ok=1
 echo ok
