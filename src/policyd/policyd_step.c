@@ -352,8 +352,8 @@ static void learn_cost(const struct policyd_config *cfg,
 	 * while ksmd runs charges ksmd for the wait, 10x in one tick beside
 	 * a loaded host, and the floor stayed at half its rate or less for
 	 * three ticks after each such spike (pressure_rides_out_cpu_spikes);
-	 * taken as it is, each sample swung it 30x (VM).  The measured-CPU
-	 * safety net catches a real rise.
+	 * taken as it is, each sample swung it 30x (VM).  A real rise (merging
+	 * starts) is followed in a few ticks, the safety net limiting them.
 	 */
 	if (st->phase == POLICYD_BOOST)
 		st->cost_batch_ns_per_page = c;
@@ -382,13 +382,13 @@ static void learn_cpu(const struct policyd_config *cfg,
 	st->cpu_seeded = true;
 }
 
-/* The rate ksmd ran at in @obs's interval: its knobs, when known. */
-static double rate_in_effect(const struct policyd_state *st,
-			     const struct policyd_obs *obs)
+/* The rate ksmd ran at in @obs's interval (its knobs, read at the end of
+ * it, when KSM ran at both ends), else @otherwise. */
+static double rate_in_effect(const struct policyd_obs *obs, double otherwise)
 {
 	if (obs->knob_pages && obs->knob_sleep_ms)
 		return knob_rate(obs->knob_pages, obs->knob_sleep_ms);
-	return st->rate;
+	return otherwise;
 }
 
 static bool cpu_over_budget(const struct policyd_config *cfg,
@@ -632,10 +632,11 @@ static double clamp_rate(const struct policyd_config *cfg,
 	 * The model of c lags: trust the measured CPU when it is over.  It
 	 * was measured at the rate ksmd ran at, so that is the rate to
 	 * scale; scaling @rate, which the cap may have cut for the same
-	 * spike already, cut twice (VM: 877 to 128 pages a wakeup).
+	 * spike already, cut twice (VM: 877 to 128 pages a wakeup).  With
+	 * the knobs unknown (KSM stopped), @rate: after a hold st->rate is 0.
 	 */
 	if (cpu_over_budget(cfg, st, obs)) {
-		double r = rate_in_effect(st, obs) * cfg->cpu_budget_pct /
+		double r = rate_in_effect(obs, rate) * cfg->cpu_budget_pct /
 			   st->cpu_pct;
 
 		if (r < rate) {

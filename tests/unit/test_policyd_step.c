@@ -731,6 +731,33 @@ Test(policyd_step, foreign_write_hands_off_then_resumes)
 	cr_assert(strstr(d.reason, "10000 ms"), "%s", d.reason);
 }
 
+/*
+ * Resuming after a hold with ksmd over budget, its knobs unknown (KSM not
+ * running at both ends of the interval): the safety net scaled the rate
+ * ksmd "ran at", st->rate, which a hold leaves at 0, and sent the knobs
+ * to their minimum.
+ */
+Test(policyd_step, resume_over_budget_with_unknown_knobs)
+{
+	struct policyd_config cfg;
+	struct policyd_state st;
+	struct policyd_decision d;
+	struct policyd_obs f = { .wall_ns = TICK_NS, .foreign_write = true };
+	struct policyd_obs o = obs_yield(20000, 50);
+
+	to_track(&cfg, &st, &d);
+	cfg.cpu_budget_pct = 20;
+	cfg.holdoff_ms = 1000;
+	policyd_step(&cfg, &st, &f, &d);
+	cr_assert_eq(st.phase, POLICYD_HOLD);
+	o.ksmd_cpu_ns = TICK_NS * 9 / 10;	/* 90% of a CPU */
+	policyd_step(&cfg, &st, &o, &d);
+	cr_assert_neq(st.phase, POLICYD_HOLD, "%s", d.reason);
+	cr_assert_gt(st.rate, 0, "%s", d.reason);
+	cr_assert_gt(d.pages_to_scan * 1000.0 / d.sleep_ms,
+		     cfg.pages_min * 1000.0 / cfg.sleep_ms_max, "%s", d.reason);
+}
+
 Test(policyd_step, rate_to_knobs_mapping)
 {
 	struct policyd_config cfg;
