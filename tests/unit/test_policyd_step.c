@@ -705,20 +705,30 @@ Test(policyd_step, pressure_hysteresis)
 	cr_assert(st.pressure);
 }
 
+static const struct policyd_obs foreign = {
+	.wall_ns = TICK_NS, .foreign_write = true
+};
+
+/* Tracking, then a foreign write: on hold for @hold_ms. */
+static void to_hold(struct policyd_config *cfg, struct policyd_state *st,
+		    struct policyd_decision *d, uint64_t hold_ms)
+{
+	to_track(cfg, st, d);
+	cfg->holdoff_ms = hold_ms;
+	policyd_step(cfg, st, &foreign, d);
+	cr_assert_not(d->changed);
+	cr_assert_eq(st->phase, POLICYD_HOLD);
+}
+
 Test(policyd_step, foreign_write_hands_off_then_resumes)
 {
 	struct policyd_config cfg;
 	struct policyd_state st;
 	struct policyd_decision d;
-	struct policyd_obs f = { .wall_ns = TICK_NS, .foreign_write = true };
 	struct policyd_obs o = obs_yield(20000, 50);
 	int i;
 
-	to_track(&cfg, &st, &d);
-	cfg.holdoff_ms = 5000;
-	policyd_step(&cfg, &st, &f, &d);
-	cr_assert_not(d.changed);
-	cr_assert_eq(st.phase, POLICYD_HOLD);
+	to_hold(&cfg, &st, &d, 5000);
 	for (i = 0; i < 4; i++) {
 		policyd_step(&cfg, &st, &o, &d);
 		cr_assert_not(d.changed);
@@ -727,7 +737,7 @@ Test(policyd_step, foreign_write_hands_off_then_resumes)
 	cr_assert(d.changed, "%s", d.reason);
 	cr_assert_neq(st.phase, POLICYD_HOLD);
 	/* A second foreign write: twice as long. */
-	policyd_step(&cfg, &st, &f, &d);
+	policyd_step(&cfg, &st, &foreign, &d);
 	cr_assert(strstr(d.reason, "10000 ms"), "%s", d.reason);
 }
 
@@ -742,14 +752,10 @@ Test(policyd_step, resume_over_budget_with_unknown_knobs)
 	struct policyd_config cfg;
 	struct policyd_state st;
 	struct policyd_decision d;
-	struct policyd_obs f = { .wall_ns = TICK_NS, .foreign_write = true };
 	struct policyd_obs o = obs_yield(20000, 50);
 
-	to_track(&cfg, &st, &d);
+	to_hold(&cfg, &st, &d, 1000);
 	cfg.cpu_budget_pct = 20;
-	cfg.holdoff_ms = 1000;
-	policyd_step(&cfg, &st, &f, &d);
-	cr_assert_eq(st.phase, POLICYD_HOLD);
 	o.ksmd_cpu_ns = TICK_NS * 9 / 10;	/* 90% of a CPU */
 	policyd_step(&cfg, &st, &o, &d);
 	cr_assert_neq(st.phase, POLICYD_HOLD, "%s", d.reason);
