@@ -106,7 +106,7 @@ psi10() {	# some avg10, e.g. 12.34
 	l=${l#*avg10=}
 	echo "${l%% *}"
 }
-# psi_ge X Y: whether X >= Y, both with at most two decimals.
+# psi_ge X Y: whether X >= Y, both with at most two decimals (PSI, CPU %).
 centi() {
 	local i=${1%.*} f=00
 	[[ $1 == *.* ]] && f=${1#*.}00
@@ -149,8 +149,6 @@ cpu_mean() {
 		END { printf "%.1f\n", (t1 > t0 ? (c1 - c0) / ((t1 - t0) * 1e3) * 100 : 0) }' \
 		"$TMP/samples"
 }
-# ge X Y: X >= Y for decimals with at most one place (awk: no fork of bc).
-ge() { awk -v x="$1" -v y="$2" 'BEGIN { exit !(x + 0 >= y + 0) }'; }
 
 # On failure, what ksm-policyd said and the samples (every 4th: about 2 s
 # apart), for the log: the figures above are all one sees of a CI run.
@@ -355,9 +353,9 @@ cpu_pre=$(cpu_mean "$t_risen" "$t_foreign")
 cpu_post=$(cpu_mean "$t_resumed" "$t_low")
 cpu_after=$(cpu_mean "$t_backed" "$t_end")
 log "ksmd CPU: idle ${idle_cpu}%, under pressure ${cpu_pre}% before the foreign write and ${cpu_post}% after the hold-off, backed off ${cpu_after}% (must be >= ${hard}% under pressure: ${HARD_PCT}% of the budget and ${HARD_X}x idle)"
-ge "$cpu_pre" "$hard" || fail "ksmd used ${cpu_pre}% of a CPU under pressure before the foreign write, not ${hard}% (idle ${idle_cpu}%)"
-ge "$cpu_post" "$hard" || fail "ksmd used ${cpu_post}% of a CPU under pressure after the hold-off, not ${hard}% (idle ${idle_cpu}%)"
-ge "$(awk -v a="$cpu_pre" -v b="$cpu_post" 'BEGIN { print ((a < b ? a : b) / 2) }')" "$cpu_after" ||
+psi_ge "$cpu_pre" "$hard" || fail "ksmd used ${cpu_pre}% of a CPU under pressure before the foreign write, not ${hard}% (idle ${idle_cpu}%)"
+psi_ge "$cpu_post" "$hard" || fail "ksmd used ${cpu_post}% of a CPU under pressure after the hold-off, not ${hard}% (idle ${idle_cpu}%)"
+psi_ge "$(awk -v a="$cpu_pre" -v b="$cpu_post" 'BEGIN { printf "%.1f", (a < b ? a : b) / 2 }')" "$cpu_after" ||
 	fail "ksmd used ${cpu_after}% of a CPU after the back-off, not half of the pressure's ${cpu_pre}%/${cpu_post}% or less"
 
 sed -n 's/.*ksm-policyd: /    policyd: /p' "$TMP/pd.log"

@@ -100,7 +100,7 @@ stuck() {
 	for p in $( { timeout 20 ps -eo pid=,comm= || true; } | awk '$2 ~ /^stress-ng/ { print $1 }'); do
 		echo "pid $p: $( { timeout 5 cat /proc/"$p"/cmdline || true; } 2>/dev/null | tr '\0' ' ')"
 		# lock_trace() waits killably on the task's exec_update_lock.
-		{ timeout 5 cat /proc/"$p"/stack 2>/dev/null || true; } | sed 's/^/    /' 
+		{ timeout 5 cat /proc/"$p"/stack 2>/dev/null || true; } | sed 's/^/    /'
 	done
 	echo "ksmd: $(cat /proc/"$(pgrep -x ksmd)"/stack 2>/dev/null | tr '\n' ' ') $(ksm_state)"
 	echo w >/proc/sysrq-trigger 2>/dev/null || true
