@@ -155,7 +155,7 @@ run_san_tiers() {
 }
 
 # The VM suite prints the same PASS/SKIP/FAIL lines; count them as vm/...
-# The guest kernel uses one CPU, so VM_SHARDS guests (default: one per
+# Each guest has two vCPUs; VM_SHARDS guests (default: one per
 # host CPU, at most 4) run side by side, each claiming the next test from
 # one list in a directory they all mount writable (vmtest.sh -w), where
 # each also leaves its tests' logs ($LOGS/vm/logs-N).
