@@ -71,15 +71,15 @@ SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/lib/*.c))
 LOADER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/loader/*.c))
 WORKLOAD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/workload/*.c))
-UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/*.c))
+UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %.bpf.c,$(wildcard tests/unit/*.c)))
 
 TOP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ksm-top/*.c))
 POLICYD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/policyd/*.c))
 # ksm-policyd's pure half (controller, config parser, state file and metrics
 # text), unit-tested; the rest does the daemon's I/O (src/policyd/daemon.h).
 POLICYD_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/policyd/%.o,policyd_step policyd_config state_file metrics)
-# ksm-loader's command line and the BTF reading of policy objects.
-LOADER_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/loader/%.o,args policy_obj)
+# ksm-loader's command line.
+LOADER_PURE_OBJS := $(BUILD)/obj/src/loader/args.o
 # ksm-top's pure code (no main, no ncurses, no I/O) for the unit tests.
 TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/ui.o %/sample.o,$(TOP_OBJS))
 
@@ -221,11 +221,18 @@ $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
 
-# One Criterion binary for every pure module.
+# One Criterion binary for every pure module.  test_policy.c opens a policy
+# object built for it and one that is no policy (enroll's).
+UNIT_FIXTURES := $(BUILD)/tests/policy_fixture.bpf.o $(BUILD)/bpf/enroll.bpf.o
 $(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(POLICYD_PURE_OBJS) $(LOADER_PURE_OBJS) \
-	$(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS))
+	$(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS)) | $(UNIT_FIXTURES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(BUILD)/obj/tests/unit/test_policy.o: USER_CFLAGS += -DUNIT_BUILD_DIR='"$(abspath $(BUILD))"'
+
+$(BUILD)/tests/policy_fixture.bpf.o: tests/unit/policy_fixture.bpf.c $(BUILD)/vmlinux.h
+	$(call bpf_object,$(BUILD),$(WERROR))
 
 # The sanitizer build `make check` runs the unit and host tiers on again.
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

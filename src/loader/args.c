@@ -15,6 +15,8 @@
 #include <string.h>
 #include <ksm_ext/stats.h>
 
+#include "policy.h"
+
 static int bad(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -88,6 +90,7 @@ int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
 		{}
 	};
 	struct loader_opts *o = &a->o;
+	bool pin_dir_given = false;
 	const char *group;
 	char *end;
 	long v;
@@ -114,6 +117,7 @@ int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
 			if (cli_check_pin_dir(optarg, err, len))
 				return EXIT_USAGE;
 			o->pin_dir = optarg;
+			pin_dir_given = true;
 			break;
 		case 's':
 			if (o->nsets == LOADER_MAX_SETS)
@@ -141,6 +145,11 @@ int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
 	if (o->nsets && (strcmp(group, "policy") || argc - optind < 2 ||
 			 strcmp(argv[optind + 1], "load")))
 		return bad(err, len, "--set goes with 'policy load'");
+	/* One place for a policy's pins, so that status, unload, ksm-top and
+	 * ksm-policyd find it without being told. */
+	if (pin_dir_given && strcmp(group, "stats"))
+		return bad(err, len, "--pin-dir goes with the stats commands (a policy is always pinned at %s)",
+			   KSM_EXT_POLICY_PIN_DIR);
 	if (!strcmp(group, "policy"))
 		return parse_policy(argc - optind - 1, argv + optind + 1, a, err, len);
 	if (!strcmp(group, "stats"))

@@ -6,7 +6,10 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <ksm_ext/stats.h>
+
+#include "policy.h"
 
 static const char usage[] =
 "Usage: ksm-loader [OPTIONS] stats start|stop|show\n"
@@ -31,7 +34,7 @@ static const char usage[] =
 "  policy load NAME|FILE.bpf.o [--set KEY=VALUE]...\n"
 "                attach a ksm_ext scan policy and pin its link (and any other\n"
 "                program's, e.g. an LSM one), its stats and .rodata maps and\n"
-"                its lists under " KSM_EXT_PIN_ROOT "/policy; it stays attached\n"
+"                its lists under " KSM_EXT_POLICY_PIN_DIR "; it stays attached\n"
 "                after ksm-loader exits.  KEY is a tunable (a const volatile\n"
 "                integer: decimal, 0x hex, true/false for a flag) or a list\n"
 "                (a cgroup v2 path or id, or a command name; repeat to add\n"
@@ -46,11 +49,21 @@ static const char usage[] =
 "  -j, --json         machine-readable output for 'stats show', 'policy status'\n"
 "  -s, --set KEY=VALUE  a tunable or list entry for 'policy load'\n"
 "  -n, --scans N      full scans to show (1..64, default 8)\n"
-"      --pin-dir DIR  pin directory on bpffs (default " KSM_EXT_STATS_DIR ")\n"
+"      --pin-dir DIR  the stats' pin directory on bpffs (default\n"
+"                     " KSM_EXT_STATS_DIR "); a policy is always pinned at\n"
+"                     " KSM_EXT_POLICY_PIN_DIR ", where the other tools find it\n"
 "  -v, --verbose      print libbpf's messages (verifier log on load errors)\n"
 "  -h, --help         this text\n"
 "\n"
 "Exit status: 0 ok, 1 failure, 2 bad usage.\n";
+
+int require_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	fprintf(stderr, "ksm-loader: must run as root (loading and pinning BPF programs needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)\n");
+	return -1;
+}
 
 int main(int argc, char **argv)
 {

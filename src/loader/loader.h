@@ -13,7 +13,7 @@ struct loader_opts {
 	bool verbose;
 	bool json;
 	int scans;		/* full scans to show */
-	const char *pin_dir;	/* KSM_EXT_STATS_DIR unless overridden */
+	const char *pin_dir;	/* the stats': KSM_EXT_STATS_DIR unless overridden */
 	const char *sets[LOADER_MAX_SETS];	/* policy load --set KEY=VALUE */
 	int nsets;
 };
@@ -51,12 +51,7 @@ int cmd_policy_load(const struct loader_opts *o, const char *policy);
 int cmd_policy_status(const struct loader_opts *o);
 int cmd_policy_unload(const struct loader_opts *o);
 
-/* pin.c: bpffs and pin directory handling. */
-int ensure_bpffs(const char *dir);
-int remove_pin_dir(const char *dir);
-bool path_exists(const char *path);
-
-/* Prints its own one-line error; 0 when fine. */
+/* Prints its own one-line error; 0 when fine (ksm_loader.c). */
 int require_root(void);
 
 #endif

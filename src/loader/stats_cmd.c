@@ -13,6 +13,7 @@
 
 #include "json_out.h"
 #include "ksm_stats.skel.h"
+#include "pin.h"
 #include "stats_load.h"
 #include "stats_read.h"
 
@@ -21,45 +22,41 @@
 static int pin_all(const struct stats_prog *p, const char *dir)
 {
 	const struct bpf_object_skeleton *s = p->skel->skeleton;
-	char path[PATH_MAX];
-	struct bpf_link *link;
+	char name[PATH_MAX], why[PATH_MAX + 128];
 	struct bpf_map *map;
 	int i, err;
 
 	bpf_object__for_each_map(map, p->skel->obj) {
-		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
-		err = bpf_map__pin(map, path);
-		if (err) {
-			fprintf(stderr, "ksm-loader: pinning map %s at %s: %s\n",
-				bpf_map__name(map), path, strerror(-err));
-			return err;
-		}
+		err = pin_map(map, dir, bpf_map__name(map), why, sizeof(why));
+		if (err)
+			goto fail;
 	}
 	for (i = 0; i < s->prog_cnt; i++) {
-		link = *s->progs[i].link;
-		if (!link)	/* not loaded: no such tracepoint */
+		if (!*s->progs[i].link)	/* not loaded: no such tracepoint */
 			continue;
-		snprintf(path, sizeof(path), "%s/link_%s", dir, s->progs[i].name);
-		err = bpf_link__pin(link, path);
-		if (err) {
-			fprintf(stderr, "ksm-loader: pinning link at %s: %s\n",
-				path, strerror(-err));
-			return err;
-		}
+		snprintf(name, sizeof(name), "link_%s", s->progs[i].name);
+		err = pin_link(*s->progs[i].link, dir, name, why, sizeof(why));
+		if (err)
+			goto fail;
 	}
 	return 0;
+fail:
+	fprintf(stderr, "ksm-loader: %s\n", why);
+	return err;
 }
 
 int cmd_stats_start(const struct loader_opts *o)
 {
 	struct stats_prog p = { 0 };
-	char why[160];
+	char why[PATH_MAX + 128];
 	int err, ret = EXIT_FAIL;
 
 	if (require_root())
 		return EXIT_FAIL;
-	if (ensure_bpffs(o->pin_dir))
+	if (pin_dir_parents(o->pin_dir, why, sizeof(why))) {
+		fprintf(stderr, "ksm-loader: %s\n", why);
 		return EXIT_FAIL;
+	}
 	if (mkdir(o->pin_dir, 0700)) {
 		if (errno == EEXIST)
 			fprintf(stderr, "ksm-loader: stats are already running (pinned at %s); 'ksm-loader stats stop' first\n",
@@ -84,7 +81,7 @@ int cmd_stats_start(const struct loader_opts *o)
 	ret = EXIT_OK;
 cleanup:
 	if (ret != EXIT_OK)
-		remove_pin_dir(o->pin_dir);
+		pin_dir_remove(o->pin_dir);
 	stats_prog_destroy(&p);
 	return ret;
 }
@@ -99,7 +96,7 @@ int cmd_stats_stop(const struct loader_opts *o)
 		fprintf(stderr, "ksm-loader: stats are not running (nothing pinned at %s)\n", o->pin_dir);
 		return EXIT_FAIL;
 	}
-	err = remove_pin_dir(o->pin_dir);
+	err = pin_dir_remove(o->pin_dir);
 	if (err) {
 		fprintf(stderr, "ksm-loader: removing %s: %s\n", o->pin_dir, strerror(-err));
 		return EXIT_FAIL;

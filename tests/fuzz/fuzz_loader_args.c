@@ -6,10 +6,11 @@
  * accepted for a tunable formats back to text that sets the same bytes.
  */
 #include <errno.h>
+#include <ksm_ext/stats.h>
 
 #include "fuzz.h"
 #include "../../src/loader/loader.h"
-#include "../../src/loader/policy.h"
+#include "policy_btf.h"
 
 static const struct pol_tunable kinds[] = {
 	{ "u8", 0, 1, false, false },	{ "s8", 0, 1, true, false },

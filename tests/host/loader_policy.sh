@@ -1,9 +1,9 @@
 #!/bin/bash
 # ksm-loader policy on any kernel: list reads the built policies without
 # loading them (unprivileged, no ksm_ext needed), bad usage exits 2 with
-# one line, and load/status/unload on a kernel without ksm_ext say so in
-# one line and exit 1.  (On the ksm_ext kernel tests/vm/cases/loader_policy.sh
-# loads them.)
+# one line (--pin-dir too: a policy is pinned in one place), and
+# load/status/unload on a kernel without ksm_ext say so in one line and
+# exit 1.  (On the ksm_ext kernel tests/vm/cases/loader_policy.sh loads them.)
 set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
@@ -17,6 +17,9 @@ expect 2 "too many arguments" "$L" policy load a b
 expect 2 "too many arguments" "$L" policy status extra
 expect 2 "goes with 'policy load'" "$L" --set a=1 policy status
 expect 2 "goes with 'policy load'" "$L" stats show --set a=1
+# One place for a policy's pins: --pin-dir is the stats' alone.
+expect 2 "pin-dir goes with the stats commands .a policy is always pinned at /sys/fs/bpf/ksm_ext/policy" \
+	"$L" --pin-dir /sys/fs/bpf/x policy status
 expect 2 "No such file" "$L" policy load /nonexistent/x.bpf.o
 expect 2 "no policy directory|has no policies" env KSM_EXT_POLICY_DIR=$TMP "$L" policy load passthrough
 

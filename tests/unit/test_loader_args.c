@@ -57,6 +57,13 @@ Test(loader_args, errors_are_one_line)
 	cr_assert(strstr(err, "1 to 64"), "%s", err);
 	cr_assert_eq(PARSE(&a, err, "--set", "a=1", "policy", "status"), EXIT_USAGE);
 	cr_assert(strstr(err, "--set goes with 'policy load'"), "%s", err);
+	/* A policy's pins are in one place, whatever --pin-dir says. */
+	cr_assert_eq(PARSE(&a, err, "--pin-dir", "/sys/fs/bpf/t", "policy", "load", "yield"),
+		     EXIT_USAGE);
+	cr_assert(strstr(err, "--pin-dir goes with the stats commands (a policy is always pinned at /sys/fs/bpf/ksm_ext/policy)"),
+		  "%s", err);
+	cr_assert_eq(PARSE(&a, err, "policy", "status", "--pin-dir", "/sys/fs/bpf/t"), EXIT_USAGE);
+	cr_assert_eq(PARSE(&a, err, "--pin-dir", "/sys/fs/bpf/t", "enroll", "1"), EXIT_USAGE);
 	cr_assert_eq(PARSE(&a, err, "stats", "show", "-n"), EXIT_USAGE);
 	cr_assert(strstr(err, "needs an argument"), "%s", err);
 	cr_assert_eq(PARSE(&a, err, "--frob", "stats", "show"), EXIT_USAGE);

@@ -1,25 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ksm-loader policy: what policy_cmd.c reads from a policy object, by BTF
- * (policy_obj.c).  The conventions are in bpf/policies/policy.bpf.h:
+ * What a policy object says about itself, read by BTF (pure: no BPF
+ * syscalls), for policy.c.  The conventions are in bpf/policies/policy.bpf.h:
  * policy_doc, const volatile integer tunables in .rodata, list maps (hash
  * maps with __u8 values), a per-CPU "stats" map of integer counters.
  */
-#ifndef KSM_LOADER_POLICY_H
-#define KSM_LOADER_POLICY_H
+#ifndef KSM_EXT_POLICY_BTF_H
+#define KSM_EXT_POLICY_BTF_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include <ksm_ext/stats.h>
 
 struct btf;
-
-/*
- * Pins of `policy load`: link (the struct_ops link), link_PROG (any other
- * program's link, e.g. an LSM program), stats, rodata and list_MAP.
- */
-#define KSM_EXT_POLICY_PIN_DIR	KSM_EXT_PIN_ROOT "/policy"
 
 #define POL_MAX_TUNABLES 64
 #define POL_MAX_STATS	 128
@@ -75,4 +68,4 @@ struct pol_stat {
 int pol_stats_sum(const struct btf *btf, __u32 type_id, const void *vals, int ncpu,
 		  size_t stride, struct pol_stat *out, int max);
 
-#endif
+#endif /* KSM_EXT_POLICY_BTF_H */

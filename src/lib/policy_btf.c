@@ -4,7 +4,7 @@
  * an opened object (policy list, load) and the kernel's copy of a pinned
  * map's BTF (policy status).  No BPF syscalls here.
  */
-#include "policy.h"
+#include "policy_btf.h"
 
 #include <errno.h>
 #include <limits.h>
