@@ -18,6 +18,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+KSM_EXT_POLICY_DOC("test: scans everything, as with no policy; implements every callback, counts page_done outcomes");
+
 __u64 outcomes[8];
 __u64 passes;
 __u64 unpaired;

@@ -12,6 +12,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+KSM_EXT_POLICY_DOC("test: scans each mm, area and page with probability 1/2");
+
 static __always_inline int coin(void)
 {
 	return bpf_get_prandom_u32() & 1 ? KSM_EXT_SCAN : KSM_EXT_SKIP;

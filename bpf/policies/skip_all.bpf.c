@@ -11,6 +11,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+KSM_EXT_POLICY_DOC("test: skips every mm, area and page");
+
 __u64 calls;
 
 int KSM_EXT_OP(skip_all_scan_mm, struct mm_struct *mm)

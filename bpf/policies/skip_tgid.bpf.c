@@ -16,6 +16,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+KSM_EXT_POLICY_DOC("test: skips the mms of the processes in skip_tgids (fill it with bpftool)");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);

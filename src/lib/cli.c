@@ -26,6 +26,13 @@ void cli_libbpf_print(bool verbose)
 	libbpf_set_print(print_libbpf);
 }
 
+const char *cli_bpf_strerror(int err, char *buf, size_t len)
+{
+	/* Unknown codes get libbpf's "Unknown libbpf error N" line. */
+	libbpf_strerror(err, buf, len);
+	return buf;
+}
+
 int cli_check_pin_dir(const char *dir, char *err, size_t err_len)
 {
 	size_t n = strlen(BPFFS);

@@ -21,6 +21,16 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 void cli_libbpf_print(bool verbose);
 
 /*
+ * The text for an error libbpf returned (negative or not): libbpf's own
+ * codes (4000 and up: "BPF object format invalid", ...), which strerror()
+ * calls "Unknown error 4001", and errno values alike.  BPF_STRERROR()
+ * gives a buffer that lives until the end of the enclosing block, e.g. a
+ * printf() call's arguments.
+ */
+const char *cli_bpf_strerror(int err, char *buf, size_t len);
+#define BPF_STRERROR(err) cli_bpf_strerror((err), (char[128]){ 0 }, 128)
+
+/*
  * Pure: 0 when @dir may be a pin directory (a path below /sys/fs/bpf/,
  * without ".."); otherwise -EINVAL and the one line to print in @err.
  */

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
+
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
@@ -73,7 +75,7 @@ int pin_map(struct bpf_map *m, const char *dir, const char *name, char *why,
 	err = bpf_map__pin(m, path);
 	if (err)
 		snprintf(why, why_len, "pinning map %s at %s: %s", bpf_map__name(m),
-			 path, strerror(-err));
+			 path, BPF_STRERROR(err));
 	return err;
 }
 
@@ -86,7 +88,7 @@ int pin_link(struct bpf_link *link, const char *dir, const char *name,
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	err = bpf_link__pin(link, path);
 	if (err)
-		snprintf(why, why_len, "pinning link at %s: %s", path, strerror(-err));
+		snprintf(why, why_len, "pinning link at %s: %s", path, BPF_STRERROR(err));
 	return err;
 }
 

@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
 #include "ksm_sysfs.h"
 #include "pin.h"
 
@@ -214,7 +215,8 @@ int policy_open(struct policy *p, const char *path, char *why, size_t why_len)
 	p->obj = bpf_object__open_file(path, NULL);
 	if (!p->obj) {
 		err = errno ? -errno : -EINVAL;
-		snprintf(why, why_len, "cannot open %s as a BPF object: %s", path, strerror(-err));
+		snprintf(why, why_len, "cannot open %s as a BPF object: %s", path,
+			 BPF_STRERROR(err));
 		return err;
 	}
 	p->name = bpf_object__name(p->obj);
@@ -426,7 +428,7 @@ int policy_load(struct policy *p, char *why, size_t why_len)
 		return err;
 	err = bpf_object__load(p->obj);
 	if (err)
-		snprintf(why, why_len, "loading %s: %s", p->path, strerror(-err));
+		snprintf(why, why_len, "loading %s: %s", p->path, BPF_STRERROR(err));
 	return err;
 }
 
@@ -447,7 +449,7 @@ static int attach_others(struct policy *p, const char *pin_dir, char *why, size_
 		if (!link) {
 			err = -errno;
 			snprintf(why, why_len, "attaching %s: %s", bpf_program__name(prog),
-				 strerror(-err));
+				 BPF_STRERROR(err));
 			return err;
 		}
 		snprintf(name, sizeof(name), "link_%s", bpf_program__name(prog));
@@ -472,7 +474,7 @@ int policy_attach(struct policy *p, const char *pin_dir, char *why, size_t why_l
 					   BPF_ANY);
 		if (err) {
 			snprintf(why, why_len, "adding to list %s: %s",
-				 bpf_map__name(p->adds[i].map), strerror(-err));
+				 bpf_map__name(p->adds[i].map), BPF_STRERROR(err));
 			return err;
 		}
 	}
@@ -493,7 +495,7 @@ int policy_attach(struct policy *p, const char *pin_dir, char *why, size_t why_l
 		policy_attached(cur, sizeof(cur));
 		if (err == -EBUSY && is_attached(cur))
 			return say_busy(cur, why, why_len);
-		snprintf(why, why_len, "attaching policy %s: %s%s", p->name, strerror(-err),
+		snprintf(why, why_len, "attaching policy %s: %s%s", p->name, BPF_STRERROR(err),
 			 err == -EPROTO ? " (its init callback failed)" : "");
 		return err;
 	}

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
 #include "ksm_stats.skel.h"
 
 static bool has_tracepoint(const struct btf *vmlinux, const char *name)
@@ -33,7 +34,7 @@ static int probe(struct stats_prog *p, char *why, size_t why_len)
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		err = -errno;
-		snprintf(why, why_len, "cannot read kernel BTF: %s", strerror(-err));
+		snprintf(why, why_len, "cannot read kernel BTF: %s", BPF_STRERROR(err));
 		return err;
 	}
 	scan = has_tracepoint(vmlinux, "btf_trace_ksm_start_scan");
@@ -59,7 +60,7 @@ int stats_prog_load(struct stats_prog *p, char *why, size_t why_len)
 	if (!skel) {
 		err = -errno;
 		snprintf(why, why_len, "opening the stats BPF object: %s",
-			 strerror(-err));
+			 BPF_STRERROR(err));
 		return err;
 	}
 	if (!p->has_advisor)
@@ -67,13 +68,13 @@ int stats_prog_load(struct stats_prog *p, char *why, size_t why_len)
 	err = ksm_stats__load(skel);
 	if (err) {
 		snprintf(why, why_len, "loading the stats BPF programs: %s",
-			 strerror(-err));
+			 BPF_STRERROR(err));
 		goto fail;
 	}
 	err = ksm_stats__attach(skel);
 	if (err) {
 		snprintf(why, why_len, "attaching the stats BPF programs: %s",
-			 strerror(-err));
+			 BPF_STRERROR(err));
 		goto fail;
 	}
 	p->skel = skel;

@@ -42,12 +42,12 @@ int cmd_enroll(const struct loader_opts *o, int pid)
 	skel = enroll__open_and_load();
 	if (!skel) {
 		fprintf(stderr, "ksm-loader: loading the enrol program: %s (run with -v for the verifier log)\n",
-			strerror(errno));
+			BPF_STRERROR(errno));
 		return EXIT_FAIL;
 	}
 	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.enroll), &run);
 	if (err) {
-		fprintf(stderr, "ksm-loader: running the enrol program: %s\n", strerror(errno));
+		fprintf(stderr, "ksm-loader: running the enrol program: %s\n", BPF_STRERROR(errno));
 		goto cleanup;
 	}
 	/* The kernel copies the context, with the program's result, back

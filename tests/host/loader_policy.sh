@@ -21,6 +21,10 @@ expect 2 "goes with 'policy load'" "$L" stats show --set a=1
 expect 2 "pin-dir goes with the stats commands .a policy is always pinned at /sys/fs/bpf/ksm_ext/policy" \
 	"$L" --pin-dir /sys/fs/bpf/x policy status
 expect 2 "No such file" "$L" policy load /nonexistent/x.bpf.o
+# libbpf's own error codes in words, not "Unknown error 4001".
+echo "not an object" >"$TMP/junk"
+expect 1 "cannot open $TMP/junk as a BPF object: BPF object format invalid$" \
+	"$L" policy load "$TMP/junk"
 expect 2 "no policy directory|has no policies" env KSM_EXT_POLICY_DIR=$TMP "$L" policy load passthrough
 
 POL=$BUILD/bpf/policies
@@ -29,6 +33,7 @@ POL=$BUILD/bpf/policies
 out=$("$L" policy list) || fail "policy list exited $?"
 log "policy list: $(tr '\n' '|' <<<"$out")"
 grep -q "^passthrough " <<<"$out" || fail "policy list does not show passthrough: $out"
+grep -q "(no description)" <<<"$out" && fail "a policy without its description line: $out"
 for o in "$POL"/*.bpf.o; do
 	grep -q "^$(basename "$o" .bpf.o) " <<<"$out" || fail "policy list misses $o"
 done

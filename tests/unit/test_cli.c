@@ -2,8 +2,16 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 
 #include "cli.h"
+
+Test(cli, libbpf_errors_in_words)
+{
+	cr_assert_str_eq(BPF_STRERROR(-LIBBPF_ERRNO__FORMAT), "BPF object format invalid");
+	cr_assert_str_eq(BPF_STRERROR(-ENOENT), "No such file or directory");
+	cr_assert_str_eq(BPF_STRERROR(ENOENT), "No such file or directory");
+}
 
 Test(cli, pin_dir_below_bpffs)
 {
