@@ -30,9 +30,25 @@
 #                and the built policies (PREFIX/lib/ksm-ext/policies, for
 #                ksm-loader policy) under PREFIX (/usr/local); DESTDIR for staging
 #   make clean   remove build/ (the caches outside the repo stay)
+#
+# Each step prints one line ("  CC      build/obj/...", as kbuild does);
+# V=1 prints the whole commands, make -s nothing but warnings and errors.
 
 SHELL := /bin/bash
 BUILD ?= build
+
+# $(Q) hides a command that $(call say,WHAT,path) stands for (see the top);
+# make -s (findstring in MAKEFLAGS' first word, as kbuild) silences both.
+ifeq ($(V),1)
+Q :=
+say = @true
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+Q := @
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' '$(1)' '$(2)'
+endif
 CLANG ?= clang-19
 # make's built-in default is cc; an explicit CC (command line, environment)
 # wins.
@@ -170,15 +186,17 @@ $(TC_STAMP): scripts/toolchain.sh scripts/kernel-src.sh
 
 $(BUILD)/vmlinux.h: $(TC_STAMP) $(wildcard $(VMLINUX_BTF))
 	@test -r $(VMLINUX_BTF) || { echo "make: no kernel BTF at $(VMLINUX_BTF) to generate vmlinux.h (set VMLINUX_BTF=)" >&2; exit 1; }
-	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
 # Every BPF object: CO-RE, compiled against the vmlinux.h in directory $(1)
 # with extra flags $(2); `bpftool gen object` links it the way libbpf loads it.
 define bpf_object
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall $(2) \
+	$(call say,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall $(2) \
 		-I$(1) -Iinclude -Ibpf -I$(TC)/include -c $< -o $@.tmp.o
-	$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
 	@rm -f $@.tmp.o
 endef
 
@@ -188,38 +206,46 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard include/ksm_ext/
 	$(call bpf_object,$(BUILD),$(WERROR))
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $* > $@
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 $(BUILD)/obj/%.o: %.c $(TC_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 # Objects that include a skeleton must wait for it.
 $(LOADER_OBJS) $(BUILD)/obj/src/lib/stats_load.o: $(SKELS)
 
 $(BUILD)/bin/ksm-policyd: $(POLICYD_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/ksm-loader: $(LOADER_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/ksm-top: $(TOP_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lncursesw
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lncursesw
 
 $(BUILD)/bin/policy-cycle: $(BUILD)/obj/tests/vm/policy_cycle.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/merge-probe: $(BUILD)/obj/tests/vm/merge_probe.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
 $(BUILD)/bin/ksm-workload: $(WORKLOAD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
 # One Criterion binary for every pure module.  test_policy.c opens a policy
 # object built for it and one that is no policy (enroll's).
@@ -227,7 +253,8 @@ UNIT_FIXTURES := $(BUILD)/tests/policy_fixture.bpf.o $(BUILD)/bpf/enroll.bpf.o
 $(UNIT): $(UNIT_OBJS) $(LIB_OBJS) $(TOP_PURE_OBJS) $(POLICYD_PURE_OBJS) $(LOADER_PURE_OBJS) \
 	$(filter-out %/ksm_workload.o,$(WORKLOAD_OBJS)) | $(UNIT_FIXTURES)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 $(BUILD)/obj/tests/unit/test_policy.o: USER_CFLAGS += -DUNIT_BUILD_DIR='"$(abspath $(BUILD))"'
 
@@ -259,11 +286,13 @@ fuzz: fuzzers
 
 $(BUILD)/fuzz/obj/%.o: %.c $(TC_STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_CODE_OBJS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CODE_OBJS) $(LDLIBS) -lm
+	$(call say,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CODE_OBJS) $(LDLIBS) -lm
 
 # --- the ksm_ext kernel and what runs in its VM ------------------------------
 # build/kernel -> the cache directory vmtest.sh builds into (bzImage, obj/,
@@ -291,7 +320,8 @@ selftests: $(KSELFTESTS) $(KEXT_TESTS)
 
 $(BUILD)/kernel-btf/vmlinux.h: $(KERNEL)/bzImage $(TC_STAMP)
 	@mkdir -p $(@D)
-	$(BPFTOOL) btf dump file $(KERNEL)/obj/vmlinux format c > $@
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(KERNEL)/obj/vmlinux format c > $@
 
 $(BUILD)/bpf/policies/%.bpf.o: bpf/policies/%.bpf.c $(wildcard bpf/policies/*.bpf.h) $(BUILD)/kernel-btf/vmlinux.h
 	$(call bpf_object,$(BUILD)/kernel-btf,$(WERROR))
@@ -299,11 +329,13 @@ $(BUILD)/bpf/policies/%.bpf.o: bpf/policies/%.bpf.c $(wildcard bpf/policies/*.bp
 # The kernel's own KSM selftests, from the same tree and its UAPI headers.
 KST := $(KERNEL)/src/tools/testing/selftests/mm
 $(BUILD)/khdr/include/linux/userfaultfd.h: $(KERNEL)/bzImage
-	$(MAKE) -s -C $(KERNEL)/src O=$(abspath $(KERNEL)/obj) headers_install INSTALL_HDR_PATH=$(abspath $(BUILD)/khdr)
+	$(call say,GEN,$(BUILD)/khdr)
+	$(Q)$(MAKE) -s -C $(KERNEL)/src O=$(abspath $(KERNEL)/obj) headers_install INSTALL_HDR_PATH=$(abspath $(BUILD)/khdr)
 
 $(BUILD)/selftests/%: $(KERNEL)/bzImage $(BUILD)/khdr/include/linux/userfaultfd.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(KERNEL)/src \
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(KERNEL)/src \
 		-I$(KERNEL)/src/tools/testing/selftests -I$(KST) -o $@ \
 		$(KST)/$*.c $(KST)/vm_util.c $(KST)/thp_settings.c -lnuma
 
@@ -314,7 +346,8 @@ $(BUILD)/selftests/ksm_ext/%.bpf.o: $(KEXT_ST)/%.bpf.c $(KERNEL)/bzImage $(BUILD
 $(BUILD)/selftests/ksm_ext/ksm_ext_test: $(KEXT_ST)/ksm_ext_test.c $(KERNEL)/bzImage $(TC_STAMP) \
 		$(BUILD)/khdr/include/linux/userfaultfd.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(TC)/include -o $@ $< $(LDLIBS)
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -isystem $(BUILD)/khdr/include -I$(TC)/include -o $@ $< $(LDLIBS)
 
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
