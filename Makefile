@@ -97,7 +97,7 @@ POLICYD_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/policyd/%.o,policyd_step poli
 # ksm-loader's command line.
 LOADER_PURE_OBJS := $(BUILD)/obj/src/loader/args.o
 # ksm-top's pure code (no main, no ncurses, no I/O) for the unit tests.
-TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/ui.o %/sample.o,$(TOP_OBJS))
+TOP_PURE_OBJS := $(filter-out %/ksm_top.o %/app.o %/ui.o %/sample.o,$(TOP_OBJS))
 
 BINS := $(BUILD)/bin/ksm-loader $(BUILD)/bin/ksm-top $(BUILD)/bin/ksm-policyd
 TEST_BINS := $(BUILD)/bin/ksm-workload $(BUILD)/bin/policy-cycle $(BUILD)/bin/merge-probe

@@ -3,7 +3,8 @@
  * ksm-policyd's daemon side: everything that does I/O around the pure
  * controller (policyd.h).  inputs.c makes the observations, knobs.c owns
  * the KSM knobs and the state file, notify.c talks to systemd, metrics.c
- * writes the Prometheus textfile, ksm_policyd.c is the main loop.
+ * writes the Prometheus textfile, log_clock.c logs and tells the time,
+ * ksm_policyd.c is the main loop.
  */
 #ifndef KSM_POLICYD_DAEMON_H
 #define KSM_POLICYD_DAEMON_H
@@ -19,7 +20,7 @@
 #include "stats_load.h"
 #include "stats_read.h"
 
-/* --- ksm_policyd.c: logging and the clock ---------------------------- */
+/* --- log_clock.c: logging and the clock ----------------------------- */
 /* One line to stderr; a timestamp unless journald adds one. */
 __attribute__((format(printf, 1, 2))) void policyd_log(const char *fmt, ...);
 extern bool policyd_verbose;		/* -v: every tick, libbpf's messages */

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,6 @@
 
 #define MAX_OVERRIDES 64
 
-bool policyd_verbose;
-
 static volatile sig_atomic_t got_term, got_hup;
 
 struct opts {
@@ -35,31 +32,6 @@ struct opts {
 	const char *pin_dir;
 	bool once, no_bpf;
 };
-
-void policyd_log(const char *fmt, ...)
-{
-	static int journal = -1;
-	char ts[32] = "";
-	va_list ap;
-
-	if (journal < 0)
-		journal = getenv("JOURNAL_STREAM") != NULL;
-	if (!journal) {
-		struct timespec t;
-		struct tm tm;
-
-		clock_gettime(CLOCK_REALTIME, &t);
-		localtime_r(&t.tv_sec, &tm);
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-		snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%03ld ",
-			 t.tv_nsec / 1000000);
-	}
-	va_start(ap, fmt);
-	fprintf(stderr, "%sksm-policyd: ", ts);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static void usage(FILE *f)
 {
@@ -287,14 +259,6 @@ static void write_metrics(struct daemon *d)
 	if (err)
 		policyd_log("cannot write metrics to %s: %s",
 			    d->cfg.metrics_file, strerror(-err));
-}
-
-uint64_t policyd_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /*

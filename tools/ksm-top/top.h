@@ -5,9 +5,10 @@
  * One refresh is: read a sample of the system (sample.c, the only code that
  * touches /sys, /proc and the BPF maps), turn the previous and the current
  * sample into rates (rates.c), rows (table.c) and text or JSON (format.c,
- * json.c), and draw it (ui.c, ncurses) or print it (batch mode).  Everything
- * between the sampler and the screen is pure, so the unit tests feed it
- * hand-made samples.
+ * json.c), kept in the application's state (app.c), and draw it (ui.c,
+ * ncurses) or print it (batch mode, ksm_top.c).  Everything between the
+ * sampler and the screen is pure, so the unit tests feed it hand-made
+ * samples.
  */
 #ifndef KSM_TOP_H
 #define KSM_TOP_H
@@ -357,7 +358,7 @@ int top_parse_delay(const char *s, double *out);
 int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 		   size_t errlen);
 
-/* ---- the application: ksm_top.c, ui.c ------------------------------------ */
+/* ---- the application: app.c (ui.c and ksm_top.c print it) --------------- */
 
 struct top_app {
 	struct top_view view;
@@ -374,6 +375,9 @@ struct top_app {
 	bool mono;
 };
 
+/* From the options: nothing sampled yet.  top_app_free() frees it all. */
+void top_app_init(struct top_app *a, const struct top_opts *o);
+void top_app_free(struct top_app *a);
 /* Take a sample and rebuild the frame; 0 or -ENOMEM. */
 int top_app_tick(struct top_app *a);
 /* Rebuild the rows after a sort, filter or view change; 0 or -ENOMEM. */
@@ -386,7 +390,7 @@ double top_now_s(void);
  */
 extern volatile sig_atomic_t top_quit;
 
-/* The interactive screen; returns the exit status. */
+/* The interactive screen (ui.c); returns the exit status. */
 int top_ui_run(struct top_app *a);
 
 #endif /* KSM_TOP_H */
