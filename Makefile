@@ -91,9 +91,10 @@ UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %.bpf.c,$(wildcard tes
 
 TOP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ksm-top/*.c))
 POLICYD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/policyd/*.c))
-# ksm-policyd's pure half (controller, config parser, state file and metrics
-# text), unit-tested; the rest does the daemon's I/O (src/policyd/daemon.h).
-POLICYD_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/policyd/%.o,policyd_step policyd_config state_file metrics)
+# ksm-policyd's pure half (controller, config and command-line parsers,
+# state file and metrics text), unit-tested; the rest does the daemon's I/O
+# (src/policyd/daemon.h).
+POLICYD_PURE_OBJS := $(patsubst %,$(BUILD)/obj/src/policyd/%.o,policyd_step policyd_config policyd_args state_file metrics)
 # ksm-loader's command line.
 LOADER_PURE_OBJS := $(BUILD)/obj/src/loader/args.o
 # ksm-top's pure code (no main, no ncurses, no I/O) for the unit tests.

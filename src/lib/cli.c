@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,20 @@ int cli_check_pin_dir(const char *dir, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int cli_getopt_error(int c, char **argv, char *err, size_t err_len)
+{
+	/* A long option's optopt is its value, not what was typed. */
+	if (c == ':')
+		snprintf(err, err_len, "option '%s' needs an argument (see --help)",
+			 argv[optind - 1]);
+	else if (optopt)
+		snprintf(err, err_len, "unknown option '-%c' (see --help)", optopt);
+	else
+		snprintf(err, err_len, "unknown option '%s' (see --help)", argv[optind - 1]);
+	cli_one_line(err);
+	return EXIT_USAGE;
 }
 
 void cli_one_line(char *msg)

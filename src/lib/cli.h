@@ -37,6 +37,13 @@ const char *cli_bpf_strerror(int err, char *buf, size_t len);
 int cli_check_pin_dir(const char *dir, char *err, size_t err_len);
 
 /*
+ * getopt_long()'s complaint @c (':' an option without its argument, '?'
+ * an unknown one; the optstring starts with ':' and opterr is 0) in the
+ * one wording of the three programs, one line in @err: EXIT_USAGE.
+ */
+int cli_getopt_error(int c, char **argv, char *err, size_t err_len);
+
+/*
  * Make an error message that quotes the user's input one line and inert on
  * a terminal: control characters (a newline, an escape sequence's ESC)
  * become '?'.

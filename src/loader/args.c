@@ -130,12 +130,8 @@ int loader_parse_args(int argc, char **argv, struct loader_args *a, char *err,
 		case 'h':
 			a->cmd = LOADER_HELP;
 			return EXIT_OK;
-		case ':':
-			return bad(err, len, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				return bad(err, len, "unrecognized option '-%c'", optopt);
-			return bad(err, len, "unrecognized option '%s'", argv[optind - 1]);
+			return cli_getopt_error(c, argv, err, len);
 		}
 	}
 

@@ -74,8 +74,6 @@ int main(int argc, char **argv)
 	ret = loader_parse_args(argc, argv, &a, err, sizeof(err));
 	if (ret != EXIT_OK) {
 		fprintf(stderr, "ksm-loader: %s\n", err);
-		if (ret == EXIT_USAGE)
-			fprintf(stderr, "Try 'ksm-loader --help'.\n");
 		return ret;
 	}
 	cli_libbpf_print(a.o.verbose);

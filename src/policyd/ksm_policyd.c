@@ -7,7 +7,6 @@
  * (knobs.c).  docs/policyd.md describes the controller.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,19 +18,7 @@
 #include "cli.h"
 #include "daemon.h"
 
-#define MAX_OVERRIDES 64
-
 static volatile sig_atomic_t got_term, got_hup;
-
-struct opts {
-	const char *config;
-	bool config_given;
-	const char *overrides[MAX_OVERRIDES];
-	int n_overrides;
-	const char *sysfs_dir;
-	const char *pin_dir;
-	bool once, no_bpf;
-};
 
 static void usage(FILE *f)
 {
@@ -69,7 +56,7 @@ static void usage(FILE *f)
 }
 
 /* The file, then the command line's overrides, then the checks. */
-static int load_config(const struct opts *o, struct policyd_config *cfg,
+static int load_config(const struct policyd_args *o, struct policyd_config *cfg,
 		       char *err, size_t err_len)
 {
 	static char text[65536];
@@ -141,7 +128,7 @@ static void set_signals(void)
 }
 
 /* SIGHUP: a bad file keeps the running settings; some need a restart. */
-static void reload(const struct opts *o, struct policyd_config *cfg)
+static void reload(const struct policyd_args *o, struct policyd_config *cfg)
 {
 	struct policyd_config n;
 	char err[512];
@@ -169,7 +156,7 @@ static void reload(const struct opts *o, struct policyd_config *cfg)
 }
 
 struct daemon {
-	struct opts o;
+	struct policyd_args o;
 	struct policyd_config cfg;
 	struct policyd_state st;
 	struct policyd_inputs in;
@@ -348,105 +335,6 @@ static int tick(struct daemon *d)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-	enum { O_ONCE = 256, O_TAKE_OVER, O_METRICS, O_STATE, O_PIN, O_NO_BPF,
-	       O_SYSFS };
-	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "set", required_argument, NULL, 's' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "once", no_argument, NULL, O_ONCE },
-		{ "take-over", no_argument, NULL, O_TAKE_OVER },
-		{ "metrics-file", required_argument, NULL, O_METRICS },
-		{ "state-file", required_argument, NULL, O_STATE },
-		{ "pin-dir", required_argument, NULL, O_PIN },
-		{ "no-bpf", no_argument, NULL, O_NO_BPF },
-		{ "sysfs-dir", required_argument, NULL, O_SYSFS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	static char kv[4][POLICYD_PATH_MAX + 32];
-	char err[POLICYD_PATH_MAX + 64];
-	int c;
-
-	o->config = POLICYD_CONF_DEFAULT;
-	o->sysfs_dir = KSM_SYSFS_DIR;
-	o->pin_dir = KSM_EXT_STATS_DIR;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:nvh", lo, NULL)) != -1) {
-		const char *add = NULL;
-
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			o->config_given = true;
-			break;
-		case 's':
-			add = optarg;
-			break;
-		case 'n':
-			add = "dry_run=yes";
-			break;
-		case O_ONCE:
-			o->once = true;
-			break;
-		case O_TAKE_OVER:
-			add = "take_over_advisor=yes";
-			break;
-		case O_METRICS:
-			snprintf(kv[0], sizeof(kv[0]), "metrics_file=%s", optarg);
-			add = kv[0];
-			break;
-		case O_STATE:
-			snprintf(kv[1], sizeof(kv[1]), "state_file=%s", optarg);
-			add = kv[1];
-			break;
-		case O_PIN:
-			if (cli_check_pin_dir(optarg, err, sizeof(err))) {
-				fprintf(stderr, "ksm-policyd: %s\n", err);
-				return -EINVAL;
-			}
-			o->pin_dir = optarg;
-			break;
-		case O_NO_BPF:
-			o->no_bpf = true;
-			break;
-		case O_SYSFS:
-			o->sysfs_dir = optarg;
-			break;
-		case 'v':
-			policyd_verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
-		case ':':
-			fprintf(stderr, "ksm-policyd: option '%s' needs a value (see --help)\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		default:
-			fprintf(stderr, "ksm-policyd: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		}
-		if (add) {
-			if (o->n_overrides == MAX_OVERRIDES) {
-				fprintf(stderr, "ksm-policyd: too many options\n");
-				return -EINVAL;
-			}
-			o->overrides[o->n_overrides++] = add;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ksm-policyd: unexpected argument '%s' (see --help)\n",
-			argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /*
  * ksmd's CPU per page over its life so far: a measured start for the cost
  * model (0 = too little history).  Includes small batches' wakeups, so it
@@ -493,8 +381,15 @@ int main(int argc, char **argv)
 	bool take;
 	int ret = EXIT_FAIL;
 
-	if (parse_args(argc, argv, &d->o))
+	if (policyd_parse_args(argc, argv, &d->o, err, sizeof(err))) {
+		fprintf(stderr, "ksm-policyd: %s\n", err);
 		return EXIT_USAGE;
+	}
+	if (d->o.help) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	policyd_verbose = d->o.verbose;
 	cli_libbpf_print(policyd_verbose);
 	if (load_config(&d->o, &d->cfg, err, sizeof(err))) {
 		fprintf(stderr, "ksm-policyd: %s\n", err);

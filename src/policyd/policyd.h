@@ -68,6 +68,29 @@ int policyd_config_set(struct policyd_config *cfg, const char *key,
 int policyd_config_check(const struct policyd_config *cfg, const char *file,
 			 char *err, size_t err_len);
 
+/* The command line (policyd_args.c). */
+#define POLICYD_MAX_OVERRIDES 64
+
+struct policyd_args {
+	const char *config;		/* POLICYD_CONF_DEFAULT unless -c */
+	bool config_given;		/* then it must exist */
+	/* KEY=VALUE settings over the file's, in order (-s, -n, ...). */
+	const char *overrides[POLICYD_MAX_OVERRIDES];
+	int n_overrides;
+	const char *sysfs_dir, *pin_dir;
+	bool once, no_bpf, verbose, help;
+	/* What --metrics-file and --state-file become; the last one wins. */
+	char metrics_kv[POLICYD_PATH_MAX + 32], state_kv[POLICYD_PATH_MAX + 32];
+};
+
+/*
+ * Parse ksm-policyd's argv into @a, doing nothing else: EXIT_OK (also for
+ * --help: a->help), or EXIT_USAGE with one line in @err.  @a points into
+ * @argv and into itself, so it is not to be copied.
+ */
+int policyd_parse_args(int argc, char **argv, struct policyd_args *a, char *err,
+		       size_t len);
+
 /*
  * One observation: deltas since the previous one.  The daemon makes one a
  * tick; a field it cannot measure is 0 (and the *_valid flags say so).

@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
-EXPECT_LINES=2	# an error line and a usage hint
+EXPECT_LINES=2	# ksm-workload's error line and its usage hint
 
 L=$BIN/ksm-loader W=$BIN/ksm-workload
 expect 2 "missing command" "$L"
@@ -14,7 +14,7 @@ expect 2 "too many" "$L" stats show extra
 expect 2 "1 to 64" "$L" -n 0 stats show
 expect 2 "1 to 64" "$L" --scans 12x stats show
 expect 2 "below /sys/fs/bpf" "$L" --pin-dir /tmp/x stats show
-expect 2 "unrecognized|invalid" "$L" --frobnicate stats show
+expect 2 "^ksm-loader: unknown option '--frobnicate' .see --help.$" "$L" --frobnicate stats show
 expect 2 "sum" "$W" --dup 0.5 --zero 0.5 --unique 0.5 --volatile 0
 expect 2 "procs" "$W" -p 0
 expect 2 "mib" "$W" -m 12abc

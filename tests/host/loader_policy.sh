@@ -8,7 +8,6 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
 L=$BIN/ksm-loader
-EXPECT_LINES=2	# an error line and a usage hint
 
 expect 2 "missing policy command" "$L" policy
 expect 2 "unknown policy command 'frob'" "$L" policy frob

@@ -57,7 +57,7 @@ stop_pd() {	# signal [expected rc]
 fake_ksm
 log "usage and configuration errors: one line, exit 2"
 expect_err 2 "unknown option '--bogus'" --bogus
-expect_err 2 "needs a value" --config
+expect_err 2 "option '--config' needs an argument" --config
 expect_err 2 "unexpected argument 'extra'" extra
 expect_err 2 "nonexistent.conf: No such file" -c "$TMP/nonexistent.conf"
 printf '[policyd]\ncpu_budget_pct = 20\nbogus_key = 1\n' >"$TMP/bad.conf"

@@ -232,12 +232,8 @@ int top_parse_args(int argc, char **argv, struct top_opts *o, char *err,
 		case 'h':
 			o->help = true;
 			return EXIT_OK;
-		case ':':
-			return bad(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				return bad(err, errlen, "unknown option '-%c' (see --help)", optopt);
-			return bad(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return cli_getopt_error(c, argv, err, errlen);
 		}
 	}
 	if (optind < argc)
