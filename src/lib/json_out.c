@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "json_out.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 
 /*
@@ -53,4 +55,93 @@ void json_print_str(FILE *f, const char *str)
 		}
 	}
 	fputc('"', f);
+}
+
+/* The comma and the key, if any, of what comes next. */
+static void member(struct json_out *j, const char *key)
+{
+	if (!j->first)
+		fputc(',', j->f);
+	j->first = false;
+	if (key) {
+		json_print_str(j->f, key);
+		fputc(':', j->f);
+	}
+}
+
+void json_obj(struct json_out *j, const char *key)
+{
+	member(j, key);
+	fputc('{', j->f);
+	j->first = true;
+}
+
+void json_obj_end(struct json_out *j)
+{
+	fputc('}', j->f);
+	j->first = false;
+}
+
+void json_arr(struct json_out *j, const char *key)
+{
+	member(j, key);
+	fputc('[', j->f);
+	j->first = true;
+}
+
+void json_arr_end(struct json_out *j)
+{
+	fputc(']', j->f);
+	j->first = false;
+}
+
+void json_num(struct json_out *j, const char *key, double v)
+{
+	member(j, key);
+	/* JSON has no NaN or infinity: an unknown figure is null. */
+	if (!isfinite(v))
+		fputs("null", j->f);
+	else if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
+		fprintf(j->f, "%.0f", v);
+	else
+		fprintf(j->f, "%.15g", v);
+}
+
+void json_u64(struct json_out *j, const char *key, uint64_t v, bool known)
+{
+	member(j, key);
+	if (known)
+		fprintf(j->f, "%" PRIu64, v);
+	else
+		fputs("null", j->f);
+}
+
+void json_s64(struct json_out *j, const char *key, int64_t v, bool known)
+{
+	member(j, key);
+	if (known)
+		fprintf(j->f, "%" PRId64, v);
+	else
+		fputs("null", j->f);
+}
+
+void json_str(struct json_out *j, const char *key, const char *v)
+{
+	member(j, key);
+	if (v)
+		json_print_str(j->f, v);
+	else
+		fputs("null", j->f);
+}
+
+void json_bool(struct json_out *j, const char *key, bool v)
+{
+	member(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_null(struct json_out *j, const char *key)
+{
+	member(j, key);
+	fputs("null", j->f);
 }

@@ -148,20 +148,26 @@ static __u64 get_u(const struct pol_tunable *t, const void *data)
 	}
 }
 
-void pol_tunable_format(const struct pol_tunable *t, const void *data, char *buf,
-			size_t len)
+__u64 pol_tunable_get(const struct pol_tunable *t, const void *data)
 {
 	__u64 u = get_u(t, data);
 	unsigned int bits = t->size * 8;
 
-	if (t->is_signed) {
-		/* Sign-extend from the variable's width. */
-		__s64 s = bits == 64 ? (__s64)u : (__s64)(u << (64 - bits)) >> (64 - bits);
+	/* Sign-extend from the variable's width. */
+	if (t->is_signed && bits < 64)
+		return (__u64)((__s64)(u << (64 - bits)) >> (64 - bits));
+	return u;
+}
 
-		snprintf(buf, len, "%lld", (long long)s);
-	} else {
+void pol_tunable_format(const struct pol_tunable *t, const void *data, char *buf,
+			size_t len)
+{
+	__u64 u = pol_tunable_get(t, data);
+
+	if (t->is_signed)
+		snprintf(buf, len, "%lld", (long long)(__s64)u);
+	else
 		snprintf(buf, len, "%llu", (unsigned long long)u);
-	}
 }
 
 void pol_tunable_type(const struct pol_tunable *t, char *buf, size_t len)

@@ -32,6 +32,8 @@ const struct pol_tunable *pol_tunable_find(const struct pol_tunable *t, int n,
 					   const char *name);
 /* The string policy_doc in @data (the section's bytes), or NULL. */
 const char *pol_doc(const struct btf *btf, int sec_id, const void *data, size_t size);
+/* The value of @t in @data, sign-extended when t->is_signed (an __s64 then). */
+__u64 pol_tunable_get(const struct pol_tunable *t, const void *data);
 /* The value of @t in @data, as text ("3", "-1"). */
 void pol_tunable_format(const struct pol_tunable *t, const void *data, char *buf,
 			size_t len);

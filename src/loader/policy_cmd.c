@@ -209,70 +209,68 @@ static void status_text(const struct policy_status *st, const char *note)
 
 static void status_json(const struct policy_status *st, const char *note)
 {
-	bool attached = strcmp(st->attached, "none") != 0;
+	bool ours = st->owner == POLICY_PINNED;
+	const struct policy_pinned_list *l;
+	struct json_out j;
 	char v[32];
-	int i, j;
+	__u64 t, id;
+	int i, k;
 
-	printf("{\"ext_policy\":");
-	json_print_str(stdout, st->attached);
-	printf(",\"attached\":%s", attached ? "true" : "false");
-	for (i = 0; i < POLICY_NR_SKIP; i++) {
-		if (st->have_skip[i])
-			printf(",\"%s\":%" PRIu64, policy_skip_files[i], st->skip[i]);
-		else
-			printf(",\"%s\":null", policy_skip_files[i]);
+	json_start(&j, stdout);
+	json_obj(&j, NULL);
+	json_str(&j, "ext_policy", st->attached);
+	json_bool(&j, "attached", strcmp(st->attached, "none") != 0);
+	for (i = 0; i < POLICY_NR_SKIP; i++)
+		json_u64(&j, policy_skip_files[i], st->skip[i], st->have_skip[i]);
+	json_bool(&j, "loaded_by_ksm_loader", ours);
+	json_str(&j, "pin_dir", ours ? PIN : NULL);
+	json_str(&j, "note", note);
+	if (!ours) {
+		json_null(&j, "tunables");
+		json_null(&j, "lists");
+		json_null(&j, "stats");
+		goto out;
 	}
-	printf(",\"loaded_by_ksm_loader\":%s,\"pin_dir\":", st->owner == POLICY_PINNED ? "true" : "false");
-	if ((st->owner == POLICY_PINNED))
-		json_print_str(stdout, PIN);
-	else
-		printf("null");
-	printf(",\"note\":");
-	if (note)
-		json_print_str(stdout, note);
-	else
-		printf("null");
-	if (!(st->owner == POLICY_PINNED)) {
-		printf(",\"tunables\":null,\"lists\":null,\"stats\":null}\n");
-		return;
-	}
-	printf(",\"tunables\":{");
+	json_obj(&j, "tunables");
 	for (i = 0; i < st->ntun; i++) {
-		pol_tunable_format(&st->tun[i], st->rodata, v, sizeof(v));
-		printf("%s", i ? "," : "");
-		json_print_str(stdout, st->tun[i].name);
-		printf(":%s", v);
-	}
-	printf("},\"lists\":{");
-	for (i = 0; i < st->nlists; i++) {
-		printf("%s", i ? "," : "");
-		json_print_str(stdout, st->lists[i].name);
-		printf(":[");
-		for (j = 0; j < st->lists[i].n; j++) {
-			policy_list_key_text(&st->lists[i], j, v, sizeof(v));
-			printf("%s", j ? "," : "");
-			if (st->lists[i].comm)
-				json_print_str(stdout, v);
-			else
-				printf("%s", v);
-		}
-		printf("]");
-	}
-	printf("},\"stats\":");
-	if (st->nstats < 0) {
-		printf("null}\n");
-		return;
-	}
-	printf("{");
-	for (i = 0; i < st->nstats; i++) {
-		printf("%s", i ? "," : "");
-		json_print_str(stdout, st->stats[i].name);
-		if (st->stats[i].is_signed)
-			printf(":%" PRId64, (int64_t)st->stats[i].v);
+		t = pol_tunable_get(&st->tun[i], st->rodata);
+		if (st->tun[i].is_signed)
+			json_s64(&j, st->tun[i].name, (int64_t)t, true);
 		else
-			printf(":%" PRIu64, (uint64_t)st->stats[i].v);
+			json_u64(&j, st->tun[i].name, t, true);
 	}
-	printf("}}\n");
+	json_obj_end(&j);
+	json_obj(&j, "lists");
+	for (i = 0; i < st->nlists; i++) {
+		l = &st->lists[i];
+		json_arr(&j, l->name);
+		for (k = 0; k < l->n; k++) {
+			policy_list_key_text(l, k, v, sizeof(v));
+			if (l->comm) {
+				json_str(&j, NULL, v);
+			} else {
+				memcpy(&id, l->keys[k], sizeof(id));
+				json_u64(&j, NULL, id, true);
+			}
+		}
+		json_arr_end(&j);
+	}
+	json_obj_end(&j);
+	if (st->nstats < 0) {
+		json_null(&j, "stats");
+		goto out;
+	}
+	json_obj(&j, "stats");
+	for (i = 0; i < st->nstats; i++) {
+		if (st->stats[i].is_signed)
+			json_s64(&j, st->stats[i].name, (int64_t)st->stats[i].v, true);
+		else
+			json_u64(&j, st->stats[i].name, st->stats[i].v, true);
+	}
+	json_obj_end(&j);
+out:
+	json_obj_end(&j);
+	putchar('\n');
 }
 
 /* Why there are no statistics to show, or NULL. */

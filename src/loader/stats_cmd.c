@@ -156,45 +156,60 @@ static void show_json(const struct ksm_ext_counters *c, const struct ksm_ext_sca
 		      int nscans, int want, struct stats_proc_row *procs, int nprocs,
 		      struct stats_cgroup_row *cgs, int ncgs)
 {
+	struct json_out j;
 	struct scan_rates r;
 	int i;
 
-	printf("{\"counters\":{");
+	json_start(&j, stdout);
+	json_obj(&j, NULL);
+	json_obj(&j, "counters");
 	for (i = 0; i < KSM_EXT_NR_COUNTERS; i++)
-		printf("%s\"%s\":%" PRIu64, i ? "," : "", stats_counter_name(i),
-		       (uint64_t)c->v[i]);
-	printf("},\"scans\":[");
+		json_u64(&j, stats_counter_name(i), c->v[i], true);
+	json_obj_end(&j);
+	json_arr(&j, "scans");
 	for (i = nscans > want ? nscans - want : 0; i < nscans; i++) {
 		const struct ksm_ext_scan *s = &scans[i];
 
 		stats_scan_rates(s, &r);
-		printf("%s{\"seq\":%" PRIu64 ",\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
-		       ",\"duration_s\":%.6f,\"pages_visited\":%" PRIu64 ",\"merges\":%" PRIu64
-		       ",\"merge_fails\":%" PRIu64 ",\"ksmd_cpu_ns\":%" PRIu64
-		       ",\"ksmd_cpu_pct\":%.2f,\"merges_per_kpage\":%.3f}",
-		       i > (nscans > want ? nscans - want : 0) ? "," : "",
-		       (uint64_t)s->seq, (uint64_t)s->start_ns, (uint64_t)s->end_ns,
-		       r.duration_s, (uint64_t)s->pages_visited, (uint64_t)s->merges,
-		       (uint64_t)s->merge_fails, (uint64_t)s->ksmd_cpu_ns,
-		       r.ksmd_cpu_pct, r.merges_per_kpage);
+		json_obj(&j, NULL);
+		json_u64(&j, "seq", s->seq, true);
+		json_u64(&j, "start_ns", s->start_ns, true);
+		json_u64(&j, "end_ns", s->end_ns, true);
+		json_num(&j, "duration_s", r.duration_s);
+		json_u64(&j, "pages_visited", s->pages_visited, true);
+		json_u64(&j, "merges", s->merges, true);
+		json_u64(&j, "merge_fails", s->merge_fails, true);
+		json_u64(&j, "ksmd_cpu_ns", s->ksmd_cpu_ns, true);
+		json_num(&j, "ksmd_cpu_pct", r.ksmd_cpu_pct);
+		json_num(&j, "merges_per_kpage", r.merges_per_kpage);
+		json_obj_end(&j);
 	}
-	printf("],\"procs\":[");
+	json_arr_end(&j);
+	json_arr(&j, "procs");
 	for (i = 0; i < nprocs; i++) {
-		printf("%s{\"pid\":%u,\"comm\":", i ? "," : "", procs[i].tgid);
-		json_print_str(stdout, procs[i].v.comm);
-		printf(",\"merges\":%" PRIu64 ",\"unmerges\":%" PRIu64 ",\"merge_fails\":%" PRIu64
-		       ",\"cgroup_id\":%" PRIu64 ",\"exited\":%s}",
-		       (uint64_t)procs[i].v.merges, (uint64_t)procs[i].v.unmerges,
-		       (uint64_t)procs[i].v.merge_fails, (uint64_t)procs[i].v.cgroup_id,
-		       procs[i].v.exited ? "true" : "false");
+		json_obj(&j, NULL);
+		json_u64(&j, "pid", procs[i].tgid, true);
+		json_str(&j, "comm", procs[i].v.comm);
+		json_u64(&j, "merges", procs[i].v.merges, true);
+		json_u64(&j, "unmerges", procs[i].v.unmerges, true);
+		json_u64(&j, "merge_fails", procs[i].v.merge_fails, true);
+		json_u64(&j, "cgroup_id", procs[i].v.cgroup_id, true);
+		json_bool(&j, "exited", procs[i].v.exited);
+		json_obj_end(&j);
 	}
-	printf("],\"cgroups\":[");
-	for (i = 0; i < ncgs; i++)
-		printf("%s{\"cgroup_id\":%" PRIu64 ",\"merges\":%" PRIu64 ",\"unmerges\":%" PRIu64
-		       ",\"merge_fails\":%" PRIu64 "}", i ? "," : "", (uint64_t)cgs[i].id,
-		       (uint64_t)cgs[i].v.merges, (uint64_t)cgs[i].v.unmerges,
-		       (uint64_t)cgs[i].v.merge_fails);
-	printf("]}\n");
+	json_arr_end(&j);
+	json_arr(&j, "cgroups");
+	for (i = 0; i < ncgs; i++) {
+		json_obj(&j, NULL);
+		json_u64(&j, "cgroup_id", cgs[i].id, true);
+		json_u64(&j, "merges", cgs[i].v.merges, true);
+		json_u64(&j, "unmerges", cgs[i].v.unmerges, true);
+		json_u64(&j, "merge_fails", cgs[i].v.merge_fails, true);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	putchar('\n');
 }
 
 int cmd_stats_show(const struct loader_opts *o)
