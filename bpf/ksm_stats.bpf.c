@@ -201,7 +201,16 @@ int BPF_PROG(ksm_stop_scan, int seq, __u32 rmap_entries)
 	slot = bpf_map_lookup_elem(&scans, &idx);
 	if (!slot)
 		return 0;
-	slot->seq = 0;
+	/*
+	 * A seqlock with one writer (ksmd, in this program) and readers in
+	 * userspace (stats_read_scans()): seq 0 while the slot is rewritten,
+	 * the pass's seq once it is whole.  BPF has no fence instruction, but
+	 * its atomic exchange is fully ordered on every JIT (x86's xchg,
+	 * arm64's swpal or ldaxr/stlxr + dmb), so the payload's stores come
+	 * after the first and before the second: right on arm64 too, not only
+	 * under x86's store order.
+	 */
+	__sync_lock_test_and_set(&slot->seq, 0);
 	slot->start_ns = st->start_ns;
 	slot->end_ns = bpf_ktime_get_ns();
 	slot->ksmd_cpu_ns = ksmd->se.sum_exec_runtime - st->start_cpu_ns;
@@ -209,10 +218,7 @@ int BPF_PROG(ksm_stop_scan, int seq, __u32 rmap_entries)
 	slot->pages_visited = rmap_entries;
 	slot->merges = st->merges;
 	slot->merge_fails = st->merge_fails;
-	/* BPF has no fences; the stores stay in program order on x86, and a
-	 * reader copying the slot mid-write sees seq 0 and skips it. */
-	asm volatile("" ::: "memory");
-	slot->seq = pass_seq;
+	__sync_lock_test_and_set(&slot->seq, pass_seq);
 	st->seq = 0;
 	return 0;
 }

@@ -52,8 +52,10 @@ struct ksm_ext_counters {
 
 /*
  * One completed full scan (map "scans", index seq % KSM_EXT_SCAN_RING).
- * The writer fills every field, then sets @seq last; readers skip slots
- * whose seq does not match the slot and order the rest by seq.
+ * A seqlock: the writer sets @seq to 0, fills every field, then sets @seq,
+ * with fully ordered exchanges; readers read @seq before and after the
+ * rest (src/lib/stats_read.c), skip slots whose seq changed or does not
+ * match the slot, and order the rest by seq.
  */
 struct ksm_ext_scan {
 	__u64 seq;		/* ksm_scan.seqnr of the pass, +1 (0 = empty) */

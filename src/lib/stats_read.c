@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,13 +134,43 @@ size_t stats_order_scans(struct ksm_ext_scan *slots, size_t n)
 	return kept;
 }
 
+/*
+ * The reader's half of the ring's seqlock (the writer is ksmd running
+ * bpf/ksm_stats.bpf.c): the kernel copies a slot with a plain memcpy, whose
+ * loads of seq and payload have no order among themselves, so seq is read
+ * in a copy of its own before and after the payload's copy, with a full
+ * fence between the copies (it orders the kernel's loads on our behalf:
+ * a barrier orders all of a CPU's accesses, and a migration between the
+ * syscalls is a full barrier too).  A slot whose seq changed meanwhile is
+ * being rewritten: it is left out as seq 0.
+ */
+static int read_slot(int fd, __u32 i, struct ksm_ext_scan *out)
+{
+	struct ksm_ext_scan before, after;
+
+	if (bpf_map_lookup_elem(fd, &i, &before))
+		return -errno;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (bpf_map_lookup_elem(fd, &i, out))
+		return -errno;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (bpf_map_lookup_elem(fd, &i, &after))
+		return -errno;
+	if (before.seq != after.seq || out->seq != after.seq)
+		out->seq = 0;
+	return 0;
+}
+
 int stats_read_scans(const struct stats_maps *m, struct ksm_ext_scan *out)
 {
 	__u32 i;
+	int err;
 
-	for (i = 0; i < KSM_EXT_SCAN_RING; i++)
-		if (bpf_map_lookup_elem(m->scans, &i, &out[i]))
-			return -errno;
+	for (i = 0; i < KSM_EXT_SCAN_RING; i++) {
+		err = read_slot(m->scans, i, &out[i]);
+		if (err)
+			return err;
+	}
 	return (int)stats_order_scans(out, KSM_EXT_SCAN_RING);
 }
 
