@@ -696,7 +696,7 @@ static int read_lists(const char *pin_dir, struct policy_status *st)
 int policy_status_read(const char *pin_dir, struct policy_status *st, char *why,
 		       size_t why_len)
 {
-	int i, err = 0;
+	int i;
 
 	memset(st, 0, sizeof(*st));
 	st->nstats = -1;
@@ -706,6 +706,15 @@ int policy_status_read(const char *pin_dir, struct policy_status *st, char *why,
 						       &st->skip[i]);
 	if (st->owner != POLICY_PINNED)
 		return 0;
+	return policy_pins_read(pin_dir, st, why, why_len);
+}
+
+int policy_pins_read(const char *pin_dir, struct policy_status *st, char *why,
+		     size_t why_len)
+{
+	int err;
+
+	st->nstats = -1;
 	err = read_stats(pin_dir, st);
 	if (!err)
 		err = read_tunables(pin_dir, st);

@@ -174,6 +174,9 @@ struct policy_status {
 /* ext_policy, its counters and, for POLICY_PINNED, what its pins hold. */
 int policy_status_read(const char *pin_dir, struct policy_status *st, char *why,
 		       size_t why_len);
+/* Only what the pins at @pin_dir hold: stats, tunables, lists (in a zeroed @st). */
+int policy_pins_read(const char *pin_dir, struct policy_status *st, char *why,
+		     size_t why_len);
 void policy_status_free(struct policy_status *st);
 /* Key @i of @l as text: a cgroup id, or a command name. */
 void policy_list_key_text(const struct policy_pinned_list *l, int i, char *buf,

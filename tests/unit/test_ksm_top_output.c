@@ -441,6 +441,62 @@ Test(ksm_top_format, text_frame_of_domains)
 	free(out);
 }
 
+/* yield attached by ksm-loader, as sample_policy() reads its pins. */
+static void attach_yield(struct fixture *x)
+{
+	struct top_policy *p = &x->s.policy;
+
+	x->s.ksm.missing = 0;
+	strcpy(x->s.ksm.ext_policy, "yield");
+	*p = (struct top_policy){ .attached = true, .owner = POLICY_PINNED, .ntun = 2,
+				  .nstats = 2, .nlists = 1 };
+	p->tun[0] = (struct pol_stat){ .name = "idle_scans", .v = 2 };
+	p->tun[1] = (struct pol_stat){ .name = "offset", .is_signed = true, .v = (__u64)-3 };
+	p->stats[0] = (struct pol_stat){ .name = "vmas_skipped", .v = 12345 };
+	p->stats[1] = (struct pol_stat){ .name = "backoffs", .v = 7 };
+	strcpy(p->lists[0].name, "cgroup");
+	p->lists[0].n = 3;
+}
+
+Test(ksm_top_format, attached_policy_line)
+{
+	struct top_field f[TOP_MAX_FIELDS];
+	struct top_missing m[TOP_MAX_MISSING];
+	struct fixture x;
+	size_t n, i;
+	char *out;
+
+	make_frame(&x);
+	cr_assert_eq(top_header_fields(&x.fr, 3, f, TOP_MAX_FIELDS), 0, "no policy, no line");
+	attach_yield(&x);
+	n = top_header_fields(&x.fr, 3, f, TOP_MAX_FIELDS);
+	cr_assert_str_eq(find_field(f, n, "attached by")->value, "ksm-loader");
+	cr_assert_str_eq(find_field(f, n, "tunables")->value, "idle_scans=2 offset=-3");
+	cr_assert_str_eq(find_field(f, n, "lists")->value, "cgroup:3");
+	cr_assert_str_eq(find_field(f, n, "vmas_skipped")->value, "12k");
+	cr_assert_str_eq(find_field(f, n, "backoffs")->value, "7");
+	out = capture(top_print_text, &x.fr, false);
+	/* Wrapped at the width, as the other lines. */
+	cr_assert(strstr(out, "\nattached by ksm-loader  tunables idle_scans=2 offset=-3  "
+			 "lists cgroup:3\nvmas_skipped 12k  backoffs 7\n"), "got:\n%s", out);
+	free(out);
+
+	/* bpftool attached it: who, but no figures, and why not. */
+	x.s.policy.owner = POLICY_FOREIGN;
+	n = top_header_fields(&x.fr, 3, f, TOP_MAX_FIELDS);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(f[0].value, "another program");
+	n = top_missing_list(&x.s, x.fr.pin_dir, m, TOP_MAX_MISSING);
+	for (i = 0; i < n && strcmp(m[i].what, "policy"); i++)
+		;
+	cr_assert_lt(i, n);
+	cr_assert_str_eq(m[i].why, "policy not attached by ksm-loader: its statistics n/a");
+	/* Not root: the pins cannot be read. */
+	x.s.policy.owner = POLICY_UNREADABLE;
+	n = top_header_fields(&x.fr, 3, f, TOP_MAX_FIELDS);
+	cr_assert(f[0].na);
+}
+
 /* Enough of a JSON checker for our output: strings, nesting, one line. */
 static void assert_json_shape(const char *s)
 {
@@ -474,6 +530,29 @@ static void assert_json_shape(const char *s)
 	cr_assert_null(strstr(s, "inf"));
 }
 
+Test(ksm_top_json, attached_policy)
+{
+	struct fixture x;
+	char *out;
+
+	make_frame(&x);
+	attach_yield(&x);
+	out = capture(NULL, &x.fr, true);
+	assert_json_shape(out);
+	cr_assert(strstr(out, "\"policy\":{\"name\":\"yield\",\"attached_by\":\"ksm-loader\","
+			 "\"pin_dir\":\"/sys/fs/bpf/ksm_ext/policy\","
+			 "\"tunables\":{\"idle_scans\":2,\"offset\":-3},"
+			 "\"lists\":{\"cgroup\":3},"
+			 "\"stats\":{\"vmas_skipped\":12345,\"backoffs\":7}}"), "got %s", out);
+	free(out);
+	x.s.policy.owner = POLICY_FOREIGN;
+	out = capture(NULL, &x.fr, true);
+	cr_assert(strstr(out, "\"policy\":{\"name\":\"yield\",\"attached_by\":\"other\","
+			 "\"pin_dir\":null,\"tunables\":null,\"lists\":null,\"stats\":null}"),
+		  "got %s", out);
+	free(out);
+}
+
 Test(ksm_top_json, frame_carries_every_figure)
 {
 	struct fixture x;
@@ -485,6 +564,7 @@ Test(ksm_top_json, frame_carries_every_figure)
 	cr_assert(strstr(out, "\"time\":1700000000.5"), "got %s", out);
 	cr_assert(strstr(out, "\"run_state\":\"running\""));
 	cr_assert(strstr(out, "\"ext_policy\":null"));
+	cr_assert(strstr(out, "\"policy\":null,"), "got %s", out);
 	cr_assert(strstr(out, "\"ext_pages_skipped\":null"), "got %s", out);
 	cr_assert(strstr(out, "\"ext_pages_skipped_per_s\":null"), "got %s", out);
 	cr_assert(strstr(out, "\"pages_to_scan\":5000"));

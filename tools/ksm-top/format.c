@@ -275,6 +275,23 @@ static void missing_bpf(const struct top_sample *s, const char *pin_dir,
 			    strerror(-s->bpf_err));
 }
 
+static void missing_policy(const struct top_sample *s, struct top_missing *m,
+			   size_t max, size_t *n)
+{
+	const struct top_policy *p = &s->policy;
+
+	if (!p->attached)
+		return;
+	if (p->owner == POLICY_UNREADABLE)
+		add_missing(m, max, n, "policy", "the policy's statistics need root");
+	else if (p->owner == POLICY_FOREIGN)
+		add_missing(m, max, n, "policy",
+			    "policy not attached by ksm-loader: its statistics n/a");
+	else if (p->err)
+		add_missing(m, max, n, "policy", "the policy pinned at %s unreadable: %s",
+			    KSM_EXT_POLICY_PIN_DIR, strerror(-p->err));
+}
+
 static void missing_domains(const struct top_sample *s, struct top_missing *m,
 			    size_t max, size_t *n)
 {
@@ -330,6 +347,7 @@ size_t top_missing_list(const struct top_sample *s, const char *pin_dir,
 			    strerror(-s->psi_err));
 	if (!s->ksm_err && (s->ksm.missing & KSM_STAT_EXT_POLICY))
 		add_missing(m, max, &n, "ext_policy", "no ext_policy (not a ksm_ext kernel)");
+	missing_policy(s, m, max, &n);
 	if (!s->ksm_err)
 		missing_domains(s, m, max, &n);
 	return n;
@@ -424,10 +442,48 @@ static void header_cost(const struct top_frame *fr, struct top_field *f,
 	field(f, max, n, "psi some avg10", v, s->psi_err != 0);
 }
 
+/* Who attached the policy, its tunables and list sizes, its statistics. */
+static void header_policy(const struct top_frame *fr, struct top_field *f,
+			  size_t max, size_t *n)
+{
+	const struct top_policy *p = &fr->s->policy;
+	char v[72], t[40];
+	size_t i, used;
+
+	if (!p->attached)
+		return;
+	field(f, max, n, "attached by", p->owner == POLICY_PINNED ? "ksm-loader" :
+	      "another program", p->owner == POLICY_UNREADABLE);
+	if (p->owner != POLICY_PINNED || p->err)
+		return;
+	v[0] = '\0';
+	for (i = 0, used = 0; i < p->ntun && used < sizeof(v); i++) {
+		if (p->tun[i].is_signed)
+			snprintf(t, sizeof(t), "%" PRId64, (int64_t)p->tun[i].v);
+		else
+			snprintf(t, sizeof(t), "%" PRIu64, (uint64_t)p->tun[i].v);
+		used += snprintf(v + used, sizeof(v) - used, "%s%s=%s", i ? " " : "",
+				 p->tun[i].name, t);
+	}
+	if (p->ntun)
+		field(f, max, n, "tunables", v, false);
+	for (i = 0, used = 0; i < p->nlists && used < sizeof(v); i++)
+		used += snprintf(v + used, sizeof(v) - used, "%s%s:%d", i ? " " : "",
+				 p->lists[i].name, p->lists[i].n);
+	if (p->nlists)
+		field(f, max, n, "lists", v, false);
+	for (i = 0; i < (size_t)(p->nstats > 0 ? p->nstats : 0); i++) {
+		top_fmt_count(p->stats[i].is_signed ? (double)(int64_t)p->stats[i].v :
+			      (double)p->stats[i].v, v, sizeof(v));
+		field(f, max, n, p->stats[i].name, v, false);
+	}
+}
+
 /*
  * Line 0: what KSM is told to do; line 1: what it achieves; line 2: what it
- * costs.  A figure the system cannot give reads "n/a"; one that needs a
- * second sample reads "-" until then.
+ * costs; line 3: the attached policy's own figures (none without one).  A
+ * figure the system cannot give reads "n/a"; one that needs a second sample
+ * reads "-" until then.
  */
 size_t top_header_fields(const struct top_frame *fr, int line,
 			 struct top_field *f, size_t max)
@@ -440,6 +496,8 @@ size_t top_header_fields(const struct top_frame *fr, int line,
 		header_work(fr, f, max, &n);
 	else if (line == 2)
 		header_cost(fr, f, max, &n);
+	else if (line == 3)
+		header_policy(fr, f, max, &n);
 	return n;
 }
 
@@ -674,7 +732,8 @@ void top_print_text(FILE *f, const struct top_frame *fr, int width)
 	fputc('\n', f);
 	for (i = 0; i < TOP_HEADER_LINES; i++) {
 		n = top_header_fields(fr, (int)i, fl, TOP_MAX_FIELDS);
-		print_fields(f, fl, n, width);
+		if (n)
+			print_fields(f, fl, n, width);
 	}
 	n = top_missing_list(fr->s, fr->pin_dir, m, TOP_MAX_MISSING);
 	for (i = 0; i < n; i++)

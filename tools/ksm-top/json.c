@@ -118,6 +118,55 @@ static void json_bpf(struct json_out *j, const struct top_frame *fr)
 	json_obj_end(j);
 }
 
+/* The attached policy (null without one): who attached it, its figures. */
+static void json_policy(struct json_out *j, const struct top_sample *s)
+{
+	const struct top_policy *p = &s->policy;
+	bool ours = p->owner == POLICY_PINNED && !p->err;
+	size_t i;
+
+	if (!p->attached) {
+		json_null(j, "policy");
+		return;
+	}
+	json_obj(j, "policy");
+	json_str(j, "name", s->ksm.ext_policy);
+	json_str(j, "attached_by", p->owner == POLICY_PINNED ? "ksm-loader" :
+		 p->owner == POLICY_FOREIGN ? "other" : NULL);
+	json_str(j, "pin_dir", p->owner == POLICY_PINNED ? KSM_EXT_POLICY_PIN_DIR : NULL);
+	if (!ours) {
+		json_null(j, "tunables");
+		json_null(j, "lists");
+		json_null(j, "stats");
+		json_obj_end(j);
+		return;
+	}
+	json_obj(j, "tunables");
+	for (i = 0; i < p->ntun; i++)
+		if (p->tun[i].is_signed)
+			json_s64(j, p->tun[i].name, (int64_t)p->tun[i].v, true);
+		else
+			json_u64(j, p->tun[i].name, p->tun[i].v, true);
+	json_obj_end(j);
+	/* Their sizes: the entries themselves are `ksm-loader policy status`'s. */
+	json_obj(j, "lists");
+	for (i = 0; i < p->nlists; i++)
+		json_u64(j, p->lists[i].name, (uint64_t)p->lists[i].n, true);
+	json_obj_end(j);
+	if (p->nstats < 0) {
+		json_null(j, "stats");
+	} else {
+		json_obj(j, "stats");
+		for (i = 0; i < (size_t)p->nstats; i++)
+			if (p->stats[i].is_signed)
+				json_s64(j, p->stats[i].name, (int64_t)p->stats[i].v, true);
+			else
+				json_u64(j, p->stats[i].name, p->stats[i].v, true);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
 static void json_row(struct json_out *j, const struct top_row *r, bool cgroup)
 {
 	json_obj(j, NULL);
@@ -229,6 +278,7 @@ void top_print_json(FILE *f, const struct top_frame *fr)
 	json_ksm(&j, fr->s);
 	json_system(&j, fr);
 	json_bpf(&j, fr);
+	json_policy(&j, fr->s);
 	json_rows(&j, "processes", fr->procs, fr->nprocs, false);
 	json_rows(&j, "cgroups", fr->cgroups, fr->ncgroups, true);
 	json_domains(&j, fr);

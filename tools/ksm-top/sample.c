@@ -7,6 +7,8 @@
  */
 #include "top.h"
 
+#include "pin.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +23,7 @@ void top_sampler_init(struct top_sampler *sp, const char *sysfs_dir,
 	memset(sp, 0, sizeof(*sp));
 	sp->sysfs_dir = sysfs_dir;
 	sp->pin_dir = pin_dir;
+	sp->policy_pin_dir = KSM_EXT_POLICY_PIN_DIR;
 	sp->all_procs = all_procs;
 	/* Every process has the file on >= 6.1, so our own tells. */
 	if (access("/proc/self/ksm_stat", R_OK))
@@ -93,6 +96,48 @@ static int sample_bpf(struct top_sampler *sp, struct top_sample *s,
 out:
 	stats_close(&maps);
 	return err;
+}
+
+/*
+ * Who attached the policy ext_policy names and, if ksm-loader did, what its
+ * pins hold, read afresh each sample like the stats (src/lib/policy.c).
+ */
+static void sample_policy(const struct top_sampler *sp, struct top_sample *s)
+{
+	static struct policy_status st;	/* 10 KiB: not on the stack */
+	struct top_policy *p = &s->policy;
+	char why[POLICY_WHY_LEN];
+	size_t i;
+
+	p->nstats = -1;
+	p->attached = !s->ksm_err && !(s->ksm.missing & KSM_STAT_EXT_POLICY) &&
+		      s->ksm.ext_policy[0] && strcmp(s->ksm.ext_policy, "none");
+	if (!p->attached)
+		return;
+	p->owner = policy_owner_of(s->ksm.ext_policy, policy_link_attached(sp->policy_pin_dir),
+				   path_exists(sp->policy_pin_dir));
+	if (p->owner != POLICY_PINNED)
+		return;
+	memset(&st, 0, sizeof(st));
+	p->err = policy_pins_read(sp->policy_pin_dir, &st, why, sizeof(why));
+	if (p->err)
+		return;
+	for (i = 0; i < (size_t)st.ntun && i < TOP_POLICY_ITEMS; i++) {
+		snprintf(p->tun[i].name, sizeof(p->tun[i].name), "%s", st.tun[i].name);
+		p->tun[i].is_signed = st.tun[i].is_signed;
+		p->tun[i].v = pol_tunable_get(&st.tun[i], st.rodata);
+	}
+	p->ntun = i;
+	if (st.nstats >= 0) {
+		p->nstats = st.nstats < TOP_POLICY_ITEMS ? st.nstats : TOP_POLICY_ITEMS;
+		memcpy(p->stats, st.stats, p->nstats * sizeof(*p->stats));
+	}
+	for (i = 0; i < (size_t)st.nlists; i++) {
+		snprintf(p->lists[i].name, sizeof(p->lists[i].name), "%s", st.lists[i].name);
+		p->lists[i].n = st.lists[i].n;
+	}
+	p->nlists = i;
+	policy_status_free(&st);
 }
 
 /*
@@ -211,6 +256,7 @@ int top_sample_read(struct top_sampler *sp, struct top_sample *s)
 	s->cow_err = procfs_read_vmstat_u64("cow_ksm", &s->cow_ksm);
 	s->psi_err = procfs_read_psi_memory(&s->psi);
 	sample_ksmd(sp, s);
+	sample_policy(sp, s);
 	nbpf = sample_bpf(sp, s, &bpf);
 	if (nbpf == -ENOMEM)
 		return -ENOMEM;

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "ksm_sysfs.h"
+#include "policy.h"
 #include "procfs.h"
 #include "stats_read.h"
 
@@ -67,6 +68,28 @@ struct top_row {
 
 /* ---- one reading of everything ksm-top shows ---------------------------- */
 
+#define TOP_POLICY_ITEMS 32	/* tunables, and statistics, shown at most */
+
+/*
+ * The attached policy beyond its name: who attached it and, when that was
+ * ksm-loader (its pins at KSM_EXT_POLICY_PIN_DIR), what `ksm-loader policy
+ * status` shows: its statistics summed over CPUs, tunables, list sizes.
+ */
+struct top_policy {
+	bool attached;			/* ext_policy names one */
+	enum policy_owner owner;
+	int err;			/* reading its pins: 0, or -errno */
+	struct pol_stat tun[TOP_POLICY_ITEMS];
+	size_t ntun;
+	struct pol_stat stats[TOP_POLICY_ITEMS];
+	int nstats;			/* -1: it has no stats map */
+	struct {
+		char name[16];
+		int n;
+	} lists[POLICY_MAX_LISTS];
+	size_t nlists;
+};
+
 struct top_sample {
 	double t_s;			/* CLOCK_MONOTONIC */
 	double wall_s;			/* CLOCK_REALTIME, for the output */
@@ -92,6 +115,8 @@ struct top_sample {
 	unsigned int procs_denied;	/* ksm_stat unreadable (not ours) */
 	struct top_row *procs;		/* sorted by pid */
 	size_t nprocs;
+
+	struct top_policy policy;
 
 	int domains_err;		/* ext_domains: 0, or -errno */
 	size_t domains_line;		/* -EINVAL, -E2BIG: the line at fault */
@@ -284,8 +309,9 @@ struct top_field {
 	bool na;			/* value is "n/a" or unknown */
 };
 
-#define TOP_HEADER_LINES 3
-#define TOP_MAX_FIELDS	6
+/* Line 3, the attached policy's, has fields only when one is attached. */
+#define TOP_HEADER_LINES 4
+#define TOP_MAX_FIELDS	(3 + TOP_POLICY_ITEMS)
 /* Fields of header line @line (0..TOP_HEADER_LINES-1); returns the count. */
 size_t top_header_fields(const struct top_frame *fr, int line,
 			 struct top_field *f, size_t max);
@@ -327,6 +353,7 @@ void top_print_json(FILE *f, const struct top_frame *fr);
 struct top_sampler {
 	const char *sysfs_dir;		/* KSM_SYSFS_DIR, or a test's */
 	const char *pin_dir;		/* the BPF stats maps */
+	const char *policy_pin_dir;	/* KSM_EXT_POLICY_PIN_DIR */
 	bool all_procs;			/* also processes KSM never saw */
 	pid_t ksmd_pid;			/* cached, 0: look it up */
 	int ksm_stat_err;		/* probed once: -ENOENT on old kernels */

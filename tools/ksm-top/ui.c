@@ -2,7 +2,8 @@
 /*
  * ksm-top: the ncurses screen.
  *
- *   header     three lines of figures, a line of what is n/a and why
+ *   header     three lines of figures (four with a policy attached: its
+ *              own), a line of what is n/a and why
  *   sparklines saved bytes, scan rate, ksmd cpu (when the screen has room)
  *   table      processes, cgroups or merge domains, the sorted column
  *              underlined
@@ -116,7 +117,8 @@ static int draw_header(struct top_app *a, const struct ui *u)
 	x = put(0, x + 1, A_NORMAL, when);
 	for (i = 0; i < TOP_HEADER_LINES; i++) {
 		n = top_header_fields(&a->frame, (int)i, f, TOP_MAX_FIELDS);
-		y = draw_fields(u, y, i ? 0 : x, f, n);
+		if (n)
+			y = draw_fields(u, y, i ? 0 : x, f, n);
 	}
 	/* What is missing, most important first, as much as fits. */
 	n = top_missing_list(a->frame.s, a->frame.pin_dir, m, TOP_MAX_MISSING);

@@ -72,6 +72,9 @@ js=$("$L" policy status --json) || fail "policy status --json (bpftool's policy)
 json_ok "$js"
 jq -e '.loaded_by_ksm_loader == false and .stats == null' <<<"$js" >/dev/null ||
 	fail "status --json: $js"
+js=$("$BIN/ksm-top" -b --json -n 1 -d 0.2) || fail "ksm-top --json (bpftool's policy)"
+jq -e '.policy.name == "skip_all" and .policy.attached_by == "other" and
+	.policy.stats == null' <<<"$js" >/dev/null || fail "ksm-top --json policy: $(jq -c .policy <<<"$js")"
 expect 1 "echo none > /sys/kernel/mm/ksm/ext_policy" "$L" policy unload
 [ "$(ksm_get ext_policy)" = skip_all ] || fail "unload detached bpftool's policy"
 detach skip_all
@@ -108,10 +111,18 @@ if [ -f "$POLICIES/yield.bpf.o" ]; then
 	jq -e '.ksm.ext_policy == "yield" and (.ksm.ext_pages_skipped | type == "number") and
 		(.ksm.ext_mms_skipped | type == "number")' <<<"$js" >/dev/null ||
 		fail "ksm-top --json: $(jq -c .ksm <<<"$js")"
+	# ... who attached it, and what its pins hold: the tunables set above
+	# and the same statistics names as policy status (values move).
+	jq -e --argjson st "$("$L" policy status --json)" '.policy.name == "yield" and
+		.policy.attached_by == "ksm-loader" and .policy.tunables.idle_scans == 3 and
+		.policy.tunables.max_backoff == 16 and
+		(.policy.stats | keys) == ($st.stats | keys)' <<<"$js" >/dev/null ||
+		fail "ksm-top --json policy: $(jq -c .policy <<<"$js")"
 	# Not piped into head: ksm-top's SIGPIPE would fail it (pipefail).
 	top=$("$BIN/ksm-top" -b -n 1 -d 0.2) || fail "ksm-top -b"
-	top=$(head -n 4 <<<"$top")
-	grep -q "policy yield " <<<"$top" && grep -qE "skipped [0-9.k]+ pages/s, " <<<"$top" ||
+	top=$(head -n 6 <<<"$top")
+	grep -q "policy yield " <<<"$top" && grep -qE "skipped [0-9.k]+ pages/s, " <<<"$top" &&
+		grep -q "^attached by ksm-loader  tunables .*idle_scans=3" <<<"$top" ||
 		fail "ksm-top's header: $top"
 	"$L" policy unload >/dev/null || fail "unload yield"
 else
