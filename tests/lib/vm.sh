@@ -131,8 +131,33 @@ mp_start() {
 mp() {
 	local line
 	echo "${*:2}" >&"${MP_IN[$1]}" || fail "merge-probe $1 is gone"
-	read -r -t 300 line <&"${MP_OUT[$1]}" || fail "merge-probe $1 did not answer '${*:2}'"
+	if ! read -r -t 300 line <&"${MP_OUT[$1]}"; then
+		task_report $(pids_named merge-probe) $(pids_named ksmd) >&2
+		fail "merge-probe $1 did not answer '${*:2}'"
+	fi
 	echo "$line"
+}
+# What tasks wait on, for a test that timed out: each PID's state, wait
+# channel and kernel stack (stderr), and the kernel's list of blocked tasks
+# (sysrq w, on the console).  Shell builtins and /proc only: a stuck task's
+# mmap_lock must not stop the report.
+pids_named() {
+	local d c
+	for d in /proc/[0-9]*; do
+		read -r c <"$d/comm" 2>/dev/null && [ "$c" = "$1" ] && echo "${d#/proc/}"
+	done
+}
+task_report() {
+	local p l
+	for p in "$@"; do
+		[ -d /proc/"$p" ] || { echo "task $p: gone"; continue; }
+		read -r l </proc/"$p"/stat || true
+		echo "task $p: stat ${l:0:120}"
+		read -r l </proc/"$p"/wchan || true
+		echo "task $p: wchan $l"
+		while read -r l; do echo "task $p:   $l"; done </proc/"$p"/stack || true
+	done
+	echo w >/proc/sysrq-trigger 2>/dev/null || true
 }
 mp_stop() { echo exit >&"${MP_IN[$1]}" 2>/dev/null || true; }
 # The distinct page frames of probes, one per line (pagemap: ground truth).
