@@ -12,7 +12,8 @@
  * Statistics (global variables, read with bpftool map dump of its .bss):
  * outcomes[] counts page_done calls by enum ksm_ext_outcome, passes the
  * scan_begin/scan_end pairs it saw, unpaired the scan_end calls without a
- * scan_begin (the kernel promises none).
+ * scan_begin (the kernel promises none), domains_asked the merge_domain
+ * calls (it answers domain 0, the one every mm is in without a policy).
  */
 #include "policy.bpf.h"
 
@@ -23,6 +24,7 @@ KSM_EXT_POLICY_DOC("test: scans everything, as with no policy; implements every 
 __u64 outcomes[8];
 __u64 passes;
 __u64 unpaired;
+__u64 domains_asked;
 static bool in_pass;
 
 int KSM_EXT_OP(passthrough_scan_mm, struct mm_struct *mm)
@@ -48,6 +50,12 @@ void KSM_EXT_OP(passthrough_page_done, struct mm_struct *mm,
 
 	if (i < 8)
 		outcomes[i]++;
+}
+
+__u64 KSM_EXT_OP(passthrough_merge_domain, struct mm_struct *mm)
+{
+	domains_asked++;
+	return 0;
 }
 
 void KSM_EXT_OP(passthrough_scan_begin, __u64 seq)
@@ -79,6 +87,7 @@ struct ksm_ext_ops passthrough = {
 	.scan_vma = (void *)passthrough_scan_vma,
 	.scan_page = (void *)passthrough_scan_page,
 	.page_done = (void *)passthrough_page_done,
+	.merge_domain = (void *)passthrough_merge_domain,
 	.scan_begin = (void *)passthrough_scan_begin,
 	.scan_end = (void *)passthrough_scan_end,
 	.init = (void *)passthrough_init,

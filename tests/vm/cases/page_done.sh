@@ -3,7 +3,8 @@
 # to what KSM counted: with nothing unmerging (and use_zero_pages=0),
 # pages_shared + pages_sharing grow by 2 per PAIRED (a new KSM page from two
 # pages) and 1 per MERGED.
-# scan_begin/scan_end come in pairs.  The passthrough policy counts them.
+# scan_begin/scan_end come in pairs, and merge_domain is asked for each mm
+# ksmd enters.  The passthrough policy counts them.
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
@@ -29,14 +30,16 @@ bss=$("$BPFTOOL" -j map dump id "$id")
 val() { jq -r --arg k "$1" '[.. | objects | select(has($k)) | .[$k]][0]' <<<"$bss"; }
 outcomes=$(val outcomes | jq -r 'join(" ")')
 read -r shared merged paired zero no_partner changed failed _ <<<"$outcomes"
-passes=$(val passes) unpaired=$(val unpaired)
-log "outcomes: shared=$shared merged=$merged paired=$paired zero=$zero no_partner=$no_partner changed=$changed failed=$failed; passes=$passes unpaired=$unpaired; shared+sharing=+$counted"
+passes=$(val passes) unpaired=$(val unpaired) domains=$(val domains_asked)
+log "outcomes: shared=$shared merged=$merged paired=$paired zero=$zero no_partner=$no_partner changed=$changed failed=$failed; passes=$passes unpaired=$unpaired domains_asked=$domains; shared+sharing=+$counted"
 [ $((2 * paired + merged)) -eq "$counted" ] ||
 	fail "2*paired + merged = $((2 * paired + merged)), but pages_shared+pages_sharing grew by $counted"
 [ "$changed" -gt 0 ] || fail "no CHANGED outcome: first visits record checksums"
 [ "$shared" -gt 0 ] || fail "no SHARED outcome although merged pages were rescanned"
 [ "$passes" -ge 2 ] || fail "only $passes scan_begin/scan_end pairs"
 [ "$unpaired" -eq 0 ] || fail "$unpaired scan_end calls without scan_begin"
+# 3 workload processes, each entered at least once per pass.
+[ "$domains" -ge $((3 * passes)) ] || fail "merge_domain asked $domains times in $passes passes of 3 mms"
 detach passthrough
 stop_workload
 echo ok
