@@ -40,6 +40,7 @@ ksm_clean() {
 # REACT_T = microseconds from its READY until 95% of its duplicate and zero
 # pages are merged (its ksm_merging_pages), or TIMEOUT*1e6 if never.
 react_once() {
+	[ "${REACT_WL:-}" = cpython ] && { react_once_cpython "$1"; return; }
 	local out=$TMP/react.${1////_}.$RANDOM line target r0 wpid rpid merged i t=$((TIMEOUT * 1000000))
 	spawn "$BIN/ksm-workload" -p 1 -m "$MIB" "${REACT_ARGS[@]}" --first-proc "$PROCS" >"$out" 2>&1
 	rpid=${_pids[-1]}
@@ -59,6 +60,33 @@ react_once() {
 	done
 	stop_pid "$rpid" || true	# its RESULT line, checked below, says how it went
 	grep -q 'corrupted=0' "$out" || fail "$1: reaction workload: $(grep RESULT "$out")"
+	REACT_T=$t
+}
+
+# The same for one more copy of the cpython workload (WL_PIDS are the
+# running ones): until it has 95% of the median ksm_merging_pages of the
+# copies that run already.
+react_once_cpython() {
+	local out=$TMP/react.${1////_}.$RANDOM p n=() target r0 rpid merged i t=$((TIMEOUT * 1000000))
+	for p in $WL_PIDS; do
+		n+=("$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$p"/ksm_stat)")
+	done
+	target=$(($(median "${n[@]}") * 95 / 100))
+	spawn env PYTHONHASHSEED=0 python3 tests/workload/cpython_workload.py \
+		"$PY_RECORDS" "$PY_RATE" >"$out" 2>&1
+	rpid=${_pids[-1]}
+	wait_line "$out" 180 '^READY' >/dev/null || fail "$1: reaction cpython not READY: $(cat "$out")"
+	r0=$(now)
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$rpid"/ksm_stat) || merged=0
+		if [ "${merged:-0}" -ge "$target" ]; then
+			t=$(($(now) - r0))
+			break
+		fi
+		sleep 0.1
+	done
+	kill -0 "$rpid" 2>/dev/null || fail "$1: reaction cpython died: $(cat "$out")"
+	stop_pid "$rpid" || true	# SIGTERM's status
 	REACT_T=$t
 }
 
