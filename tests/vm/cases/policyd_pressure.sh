@@ -41,13 +41,17 @@ BUDGET=20 PSI_HIGH=10 PSI_LOW=5 HOLD_MS=10000
 PAGES_MIN=16 PAGES_MAX=10000 SLEEP_MIN=100 SLEEP_MAX=1000
 # ksmd's CPU over any WIN_S-second window may exceed the budget by TOL_PCT
 # percent of it (qemu TCG on a shared host: a vCPU descheduled while ksmd
-# runs is counted as ksmd's time).  Under pressure (the hold-off left
-# out) its mean must reach HARD_PCT percent of the budget and HARD_X
-# times its idle mean.  With pressure_rate_pct=100 it aims at the budget:
+# runs is counted as ksmd's time; the guest's two vCPUs share one TCG
+# thread, so ksmd's time per page doubles whenever stress-ng's vCPU is
+# busy, and ksm-policyd's cost estimate lags that by a tick: 24% seen
+# locally and over 25% in CI, against 22% on one vCPU).  Over the whole
+# pressure phase the mean must stay within MEAN_TOL_PCT.  Under pressure
+# (the hold-off left out) its mean must reach HARD_PCT percent of the
+# budget and HARD_X times its idle mean.  With pressure_rate_pct=100 it aims at the budget:
 # 13-18% of a CPU under a 20% budget on the normal kernel, but 7.5-10% on
 # the debug kernel, whose stretched sleeps ksm-policyd does not make up
 # for beyond 2x (POLICYD_SLACK_MAX: that slack may be a load that goes).
-WIN_S=3 TOL_PCT=25 HARD_PCT=25 HARD_X=3
+WIN_S=3 TOL_PCT=50 MEAN_TOL_PCT=10 HARD_PCT=25 HARD_X=3
 # The pressure: stress-ng touches VM_MB in a cgroup allowed HIGH_MB.
 HIGH_MB=64 VM_MB=160
 FOREIGN=37	# what the "second writer" writes to pages_to_scan
@@ -337,6 +341,9 @@ press_cpu=$(awk -v p0="$t_press" -v p1="$t_stop" '
 limit=$(awk -v b=$BUDGET -v t=$TOL_PCT 'BEGIN { printf "%.1f", b * (1 + t / 100) }')
 log "ksmd CPU (schedstat): max ${wmax}% over ${WIN_S} s windows (at +${wat} s, $nwin windows), max ${wpress}% under pressure, ${press_cpu}% mean from stress-ng's start to its stop (holdoff included); budget ${BUDGET}%, limit ${limit}% (+${TOL_PCT}%)"
 psi_ge "$limit" "$wmax" || fail "ksmd used ${wmax}% of a CPU over ${WIN_S} s (at +${wat} s), budget ${BUDGET}% + ${TOL_PCT}%"
+mean_limit=$(awk -v b=$BUDGET -v t=$MEAN_TOL_PCT 'BEGIN { printf "%.1f", b * (1 + t / 100) }')
+psi_ge "$mean_limit" "$press_cpu" ||
+	fail "ksmd used ${press_cpu}% of a CPU on average under pressure, budget ${BUDGET}% + ${MEAN_TOL_PCT}%"
 # The knobs inside their clamps whenever ksm-policyd had set them (the
 # samples holding our foreign value excluded).
 bad=$(awk -v t0="$t_start" -v t1="$t_end" -v f=$FOREIGN '
