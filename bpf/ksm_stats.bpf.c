@@ -5,7 +5,8 @@
  * Counts merges by kind (a new KSM page from a pair of pages, a page merged
  * into an existing KSM page, a page merged with the zero page) and their
  * failures, keeps a ring of the last KSM_EXT_SCAN_RING full scans (duration,
- * pages visited, merges, ksmd CPU time) and per-process and per-cgroup rows.
+ * rmap_items at the end, merges, ksmd CPU time) and per-process and
+ * per-cgroup rows.
  *
  * ksmd is the only task that scans and merges, so the pass-in-progress state
  * is a plain array slot; counters that other tasks also touch (enter/exit,
@@ -115,7 +116,6 @@ static void account(void *mm, enum row_field field)
 	struct ksm_ext_cgroup *cg, new_cg = {};
 	struct ksm_ext_proc *p, new_p = {};
 	struct ksm_ext_mm *m = mm_lookup(mm);
-	__u64 now = bpf_ktime_get_ns();
 	__u32 tgid;
 
 	if (!m)
@@ -123,14 +123,12 @@ static void account(void *mm, enum row_field field)
 	tgid = m->tgid;
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p) {
-		new_p.first_seen_ns = now;
 		new_p.cgroup_id = m->cgroup_id;
 		__builtin_memcpy(new_p.comm, m->comm, sizeof(new_p.comm));
 		bpf_map_update_elem(&procs, &tgid, &new_p, BPF_NOEXIST);
 		p = bpf_map_lookup_elem(&procs, &tgid);
 	}
 	if (p) {
-		p->last_seen_ns = now;
 		if (field == ROW_MERGE)
 			__sync_fetch_and_add(&p->merges, 1);
 		else if (field == ROW_UNMERGE)
@@ -145,7 +143,6 @@ static void account(void *mm, enum row_field field)
 		cg = bpf_map_lookup_elem(&cgroups, &m->cgroup_id);
 	}
 	if (cg) {
-		cg->last_seen_ns = now;
 		if (field == ROW_MERGE)
 			__sync_fetch_and_add(&cg->merges, 1);
 		else if (field == ROW_UNMERGE)
@@ -179,7 +176,6 @@ int BPF_PROG(ksm_start_scan, int seq, __u32 rmap_entries)
 	st->seq = (__u64)(__u32)seq + 1;
 	st->start_ns = bpf_ktime_get_ns();
 	st->start_cpu_ns = ksmd->se.sum_exec_runtime;
-	st->rmap_items_start = rmap_entries;
 	st->merges = 0;
 	st->merge_fails = 0;
 	return 0;
@@ -214,8 +210,7 @@ int BPF_PROG(ksm_stop_scan, int seq, __u32 rmap_entries)
 	slot->start_ns = st->start_ns;
 	slot->end_ns = bpf_ktime_get_ns();
 	slot->ksmd_cpu_ns = ksmd->se.sum_exec_runtime - st->start_cpu_ns;
-	slot->rmap_items_start = st->rmap_items_start;
-	slot->pages_visited = rmap_entries;
+	slot->rmap_items_end = rmap_entries;
 	slot->merges = st->merges;
 	slot->merge_fails = st->merge_fails;
 	__sync_lock_test_and_set(&slot->seq, pass_seq);
@@ -337,18 +332,16 @@ int BPF_PROG(ksm_remove_ksm_page, unsigned long pfn)
 	return 0;
 }
 
-/* Linux >= 6.9; the loader disables it where the tracepoint is missing. */
+/*
+ * Linux >= 6.9; the loader disables it where the tracepoint is missing.
+ * What the advisor decided needs no copy here: it writes pages_to_scan
+ * (sysfs), and the scan time and CPU share it decided from are the ring's
+ * duration and ksmd CPU time.
+ */
 SEC("tp_btf/ksm_advisor")
 int BPF_PROG(ksm_advisor, __s64 scan_time, unsigned long pages_to_scan,
 	     unsigned int cpu_percent)
 {
-	struct ksm_ext_scan_state *st = state();
-
 	count(KSM_EXT_ADVISOR);
-	if (!st)
-		return 0;
-	st->advisor_scan_time = scan_time;
-	st->advisor_pages_to_scan = pages_to_scan;
-	st->advisor_cpu_pct = cpu_percent;
 	return 0;
 }

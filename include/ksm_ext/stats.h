@@ -62,13 +62,18 @@ struct ksm_ext_scan {
 	__u64 start_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 end_ns;
 	__u64 ksmd_cpu_ns;	/* ksmd's sum_exec_runtime during the pass */
-	__u64 rmap_items_start;	/* KSM rmap_items when the pass started */
 	/*
-	 * rmap_items when it ended: every page ksmd visited during the pass
-	 * owns one rmap_item, and items of pages that went away are freed as
-	 * the cursor passes them, so this is the number of pages visited.
+	 * KSM's rmap_items when the pass ended (ksm_stop_scan's argument,
+	 * the kernel's ksm_rmap_items: pages_shared + pages_sharing +
+	 * pages_unshared + pages_volatile), one per page KSM tracks.  Not
+	 * the pages the pass compared (the pass's share of pages_scanned):
+	 * pages smart scan steps over keep their items, and so do the pages
+	 * of areas and mms a scan policy skips, which the pass does not look
+	 * at, while a page skipped on its first visit gets none.  With
+	 * neither, and no process starting or exiting, the two agree (the
+	 * cursor frees the items of pages that went away).
 	 */
-	__u64 pages_visited;
+	__u64 rmap_items_end;
 	__u64 merges;		/* pairs + stable + zero merges in the pass */
 	__u64 merge_fails;
 };
@@ -78,15 +83,10 @@ struct ksm_ext_scan_state {
 	__u64 seq;		/* seq of the pass in progress, +1 */
 	__u64 start_ns;
 	__u64 start_cpu_ns;
-	__u64 rmap_items_start;
 	__u64 merges;		/* so far in this pass */
 	__u64 merge_fails;
 	__u64 pending_pair_pfn;	/* first half of a pair in flight, +1 */
 	__u64 pending_pair_mm;	/* and the mm it belongs to */
-	/* Last scan-time advisor decision (ksm_advisor, kernels >= 6.9). */
-	__s64 advisor_scan_time;
-	__u64 advisor_pages_to_scan;
-	__u64 advisor_cpu_pct;
 };
 
 /* Per-process row (map "procs", key: tgid). */
@@ -94,8 +94,6 @@ struct ksm_ext_proc {
 	__u64 merges;		/* pages of this process merged */
 	__u64 unmerges;		/* sharers dropped (traced paths only) */
 	__u64 merge_fails;
-	__u64 first_seen_ns;
-	__u64 last_seen_ns;
 	__u64 cgroup_id;	/* cgroup v2 id of the process */
 	__u32 exited;		/* ksm_exit seen for its mm */
 	char comm[KSM_EXT_COMM_LEN];
@@ -106,7 +104,6 @@ struct ksm_ext_cgroup {
 	__u64 merges;
 	__u64 unmerges;
 	__u64 merge_fails;
-	__u64 last_seen_ns;
 };
 
 /* Which process an mm belongs to (map "mms", key: mm address). */

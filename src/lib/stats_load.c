@@ -80,7 +80,6 @@ int stats_prog_load(struct stats_prog *p, char *why, size_t why_len)
 	p->skel = skel;
 	p->maps = (struct stats_maps){
 		.counters = bpf_map__fd(skel->maps.counters),
-		.scan_state = bpf_map__fd(skel->maps.scan_state),
 		.scans = bpf_map__fd(skel->maps.scans),
 		.procs = bpf_map__fd(skel->maps.procs),
 		.cgroups = bpf_map__fd(skel->maps.cgroups),

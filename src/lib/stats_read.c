@@ -12,10 +12,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-const char *const stats_map_names[5] = {
-	"counters", "scan_state", "scans", "procs", "cgroups",
-};
-
 static const char *const counter_names[KSM_EXT_NR_COUNTERS] = {
 	[KSM_EXT_MERGE_PAIR] = "merge_pair",
 	[KSM_EXT_MERGE_STABLE] = "merge_stable",
@@ -37,38 +33,87 @@ const char *stats_counter_name(enum ksm_ext_counter idx)
 	return (unsigned int)idx < KSM_EXT_NR_COUNTERS ? counter_names[idx] : "?";
 }
 
+/*
+ * The maps a reader opens, with the sizes this build reads them with: a
+ * map pinned by another version may have other layouts, and a lookup
+ * copies the map's value size into our buffer.
+ */
+#define STATS_MAP(field, name, key, value) \
+	{ offsetof(struct stats_maps, field), name, sizeof(key), sizeof(value) }
+static const struct {
+	size_t off;
+	const char *name;
+	__u32 key_size, value_size;
+} stats_maps_info[] = {
+	STATS_MAP(counters, "counters", __u32, struct ksm_ext_counters),
+	STATS_MAP(scans, "scans", __u32, struct ksm_ext_scan),
+	STATS_MAP(procs, "procs", __u32, struct ksm_ext_proc),
+	STATS_MAP(cgroups, "cgroups", __u64, struct ksm_ext_cgroup),
+};
+#define NR_STATS_MAPS (sizeof(stats_maps_info) / sizeof(stats_maps_info[0]))
+
+static int *map_fd(struct stats_maps *m, size_t i)
+{
+	return (int *)((char *)m + stats_maps_info[i].off);
+}
+
+static int open_map(const char *dir, size_t i)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, stats_maps_info[i].name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (info.key_size != stats_maps_info[i].key_size ||
+	    info.value_size != stats_maps_info[i].value_size) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
 int stats_open(const char *dir, struct stats_maps *m)
 {
-	int *fds[] = { &m->counters, &m->scan_state, &m->scans, &m->procs,
-		       &m->cgroups };
-	char path[PATH_MAX];
 	size_t i;
-	int err;
+	int fd;
 
-	for (i = 0; i < 5; i++)
-		*fds[i] = -1;
-	for (i = 0; i < 5; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, stats_map_names[i]);
-		*fds[i] = bpf_obj_get(path);
-		if (*fds[i] < 0) {
-			err = -errno;
+	for (i = 0; i < NR_STATS_MAPS; i++)
+		*map_fd(m, i) = -1;
+	for (i = 0; i < NR_STATS_MAPS; i++) {
+		fd = open_map(dir, i);
+		if (fd < 0) {
 			stats_close(m);
-			return err;
+			return fd;
 		}
+		*map_fd(m, i) = fd;
 	}
 	return 0;
 }
 
+const char *stats_open_strerror(int err)
+{
+	if (err == -EPROTO)
+		return "pinned by another version of ksm-loader: run 'ksm-loader stats stop', then 'stats start'";
+	return strerror(-err);
+}
+
 void stats_close(struct stats_maps *m)
 {
-	int *fds[] = { &m->counters, &m->scan_state, &m->scans, &m->procs,
-		       &m->cgroups };
 	size_t i;
 
-	for (i = 0; i < 5; i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+	for (i = 0; i < NR_STATS_MAPS; i++) {
+		if (*map_fd(m, i) >= 0)
+			close(*map_fd(m, i));
+		*map_fd(m, i) = -1;
 	}
 }
 
@@ -101,13 +146,6 @@ int stats_read_counters(const struct stats_maps *m, struct ksm_ext_counters *out
 		stats_sum_percpu(percpu, ncpus, out);
 	free(percpu);
 	return err;
-}
-
-int stats_read_state(const struct stats_maps *m, struct ksm_ext_scan_state *out)
-{
-	__u32 key = 0;
-
-	return bpf_map_lookup_elem(m->scan_state, &key, out) ? -errno : 0;
 }
 
 static int scan_cmp(const void *a, const void *b)
@@ -180,14 +218,10 @@ void stats_scan_rates(const struct ksm_ext_scan *s, struct scan_rates *out)
 
 	memset(out, 0, sizeof(*out));
 	out->duration_s = dur_ns / 1e9;
-	if (dur_ns) {
-		out->pages_per_s = s->pages_visited / out->duration_s;
+	if (dur_ns)
 		out->ksmd_cpu_pct = 100.0 * s->ksmd_cpu_ns / dur_ns;
-	}
-	if (s->pages_visited) {
-		out->merges_per_kpage = 1000.0 * s->merges / s->pages_visited;
-		out->cpu_ns_per_page = (double)s->ksmd_cpu_ns / s->pages_visited;
-	}
+	if (s->rmap_items_end)
+		out->merges_per_kpage = 1000.0 * s->merges / s->rmap_items_end;
 }
 
 /*

@@ -11,25 +11,28 @@
 #include <stdint.h>
 #include <ksm_ext/stats.h>
 
+/* The maps the readers use (scan_state and mms are the program's own). */
 struct stats_maps {
-	int counters, scan_state, scans, procs, cgroups;
+	int counters, scans, procs, cgroups;
 };
-
-/* Map names as pinned under KSM_EXT_STATS_DIR. */
-extern const char *const stats_map_names[5];
 
 /* Name of a counter for text and JSON output ("merge_pair", ...). */
 const char *stats_counter_name(enum ksm_ext_counter idx);
 
-/* Open the pinned maps under @dir; 0 or -errno (-ENOENT: not running). */
+/*
+ * Open the pinned maps under @dir; 0 or -errno: -ENOENT not running,
+ * -EPROTO a map whose key or value size is not this build's (pinned by
+ * another version of ksm-loader: 'ksm-loader stats stop', then start).
+ */
 int stats_open(const char *dir, struct stats_maps *m);
 void stats_close(struct stats_maps *m);
+/* Why stats_open() failed, in words (strerror, but -EPROTO says what to do). */
+const char *stats_open_strerror(int err);
 
 /* Pure: add up @ncpus per-CPU copies of the counters. */
 void stats_sum_percpu(const struct ksm_ext_counters *percpu, int ncpus,
 		      struct ksm_ext_counters *out);
 int stats_read_counters(const struct stats_maps *m, struct ksm_ext_counters *out);
-int stats_read_state(const struct stats_maps *m, struct ksm_ext_scan_state *out);
 
 /*
  * Pure: keep the ring slots that hold a completed pass (seq != 0 and in the
@@ -43,10 +46,8 @@ int stats_read_scans(const struct stats_maps *m, struct ksm_ext_scan *out);
 /* Per-pass figures derived from one ring entry. */
 struct scan_rates {
 	double duration_s;
-	double pages_per_s;
 	double ksmd_cpu_pct;		/* of one CPU, during the pass */
-	double merges_per_kpage;	/* yield: merges per 1000 pages visited */
-	double cpu_ns_per_page;
+	double merges_per_kpage;	/* merges per 1000 rmap_items_end */
 };
 void stats_scan_rates(const struct ksm_ext_scan *s, struct scan_rates *out);
 

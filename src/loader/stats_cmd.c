@@ -125,12 +125,12 @@ static void show_text(const struct ksm_ext_counters *c, const struct ksm_ext_sca
 	       (uint64_t)c->v[KSM_EXT_SCAN_START], (uint64_t)c->v[KSM_EXT_SCAN_END],
 	       (uint64_t)c->v[KSM_EXT_ADVISOR]);
 
-	printf("\n%8s %10s %9s %8s %8s %7s %9s\n", "scan", "duration_s", "pages",
+	printf("\n%8s %10s %10s %8s %8s %7s %9s\n", "scan", "duration_s", "rmap_items",
 	       "merges", "cpu_ms", "cpu%", "merges/1k");
 	for (i = nscans > want ? nscans - want : 0; i < nscans; i++) {
 		stats_scan_rates(&scans[i], &r);
-		printf("%8" PRIu64 " %10.3f %9" PRIu64 " %8" PRIu64 " %8.1f %7.1f %9.2f\n",
-		       (uint64_t)scans[i].seq, r.duration_s, (uint64_t)scans[i].pages_visited,
+		printf("%8" PRIu64 " %10.3f %10" PRIu64 " %8" PRIu64 " %8.1f %7.1f %9.2f\n",
+		       (uint64_t)scans[i].seq, r.duration_s, (uint64_t)scans[i].rmap_items_end,
 		       (uint64_t)scans[i].merges, scans[i].ksmd_cpu_ns / 1e6,
 		       r.ksmd_cpu_pct, r.merges_per_kpage);
 	}
@@ -176,7 +176,7 @@ static void show_json(const struct ksm_ext_counters *c, const struct ksm_ext_sca
 		json_u64(&j, "start_ns", s->start_ns, true);
 		json_u64(&j, "end_ns", s->end_ns, true);
 		json_num(&j, "duration_s", r.duration_s);
-		json_u64(&j, "pages_visited", s->pages_visited, true);
+		json_u64(&j, "rmap_items_end", s->rmap_items_end, true);
 		json_u64(&j, "merges", s->merges, true);
 		json_u64(&j, "merge_fails", s->merge_fails, true);
 		json_u64(&j, "ksmd_cpu_ns", s->ksmd_cpu_ns, true);
@@ -231,7 +231,7 @@ int cmd_stats_show(const struct loader_opts *o)
 				o->pin_dir, strerror(-err));
 		else
 			fprintf(stderr, "ksm-loader: opening the stats maps at %s: %s\n",
-				o->pin_dir, strerror(-err));
+				o->pin_dir, stats_open_strerror(err));
 		return EXIT_FAIL;
 	}
 	err = stats_read_counters(&m, &c);

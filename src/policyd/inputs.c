@@ -28,7 +28,7 @@ int inputs_open(struct policyd_inputs *in, const char *sysfs_dir,
 
 	memset(in, 0, sizeof(*in));
 	in->sysfs_dir = sysfs_dir;
-	in->maps.counters = in->maps.scan_state = in->maps.scans = -1;
+	in->maps.counters = in->maps.scans = -1;
 	in->maps.procs = in->maps.cgroups = -1;
 
 	/* A fake sysfs (tests) is not what the BPF stats and ksmd measure. */
@@ -37,7 +37,8 @@ int inputs_open(struct policyd_inputs *in, const char *sysfs_dir,
 	} else if (!(err = stats_open(pin_dir, &in->maps))) {
 		in->bpf = true;
 	} else if (err != -ENOENT) {
-		snprintf(why, sizeof(why), "opening %s: %s", pin_dir, strerror(-err));
+		snprintf(why, sizeof(why), "opening %s: %s", pin_dir,
+			 stats_open_strerror(err));
 	} else if (!may_load_bpf) {
 		snprintf(why, sizeof(why), "nothing pinned at %s", pin_dir);
 	} else if (!stats_prog_load(&in->prog, why, sizeof(why))) {
@@ -107,7 +108,14 @@ bool inputs_new_mm(struct policyd_inputs *in)
 	       c.v[KSM_EXT_MM_ENTER] > in->prev_enters;
 }
 
-/* Full scans from the BPF ring since the last call. */
+/*
+ * Full scans from the BPF ring since the last call.  A pass's pages are its
+ * rmap_items_end: what KSM tracks, not what the pass compared
+ * (include/ksm_ext/stats.h).  They include the pages smart scan stepped
+ * over and every rmap_item of the areas a policy skips, which the ticks'
+ * pages_scanned never counts, and their policy skips only when a pass
+ * steps over the items.
+ */
 static int bpf_scans(struct policyd_inputs *in, struct policyd_obs *obs)
 {
 	struct ksm_ext_scan ring[KSM_EXT_SCAN_RING];
@@ -121,7 +129,7 @@ static int bpf_scans(struct policyd_inputs *in, struct policyd_obs *obs)
 			continue;
 		if (in->primed) {
 			obs->full_scans++;
-			obs->scan_pages = ring[i].pages_visited;
+			obs->scan_pages = ring[i].rmap_items_end;
 			obs->scan_merges = ring[i].merges;
 		}
 		in->last_seq = ring[i].seq;

@@ -103,7 +103,12 @@ struct policyd_obs {
 	bool cpu_valid;
 	/* The knobs in effect during the interval (0: unknown). */
 	uint64_t knob_pages, knob_sleep_ms;
-	/* Full scans completed in the interval, and the last one's figures. */
+	/*
+	 * Full scans completed in the interval, and the last one's figures:
+	 * its pages are the scan ring's rmap_items_end (the pages KSM tracked
+	 * at its end), or without the ring the pages_scanned and policy skips
+	 * its ticks added up.
+	 */
 	uint64_t full_scans;
 	uint64_t scan_pages, scan_merges;
 	/* Memory pressure now. */

@@ -34,4 +34,11 @@ if ksm_tracepoints; then
 else
 	log "no KSM tracepoints: the already-running check is not exercised"
 fi
+# Maps of another layout (pinned by another version) are refused, not read
+# into buffers of this build's sizes.
+mkdir -p "$PIN"
+"$BPFTOOL" map create "$PIN/counters" type percpu_array key 4 value 8 entries 1 \
+	name counters || fail "bpftool map create $PIN/counters"
+expect 1 "another version of ksm-loader" "$L" --pin-dir "$PIN" stats show
+rm -rf "$PIN"
 echo ok

@@ -116,11 +116,11 @@ fi
 n=$(jq '.scans | length' <<<"$j")
 [ "$n" -ge 2 ] || fail "only $n full scans recorded"
 bad=$(jq '[.scans[] | select(.end_ns <= .start_ns or .duration_s > 120
-	or .pages_visited == 0 or .ksmd_cpu_ns > (.end_ns - .start_ns) * 1.05 + 4000000)] | length' <<<"$j")
+	or .rmap_items_end == 0 or .ksmd_cpu_ns > (.end_ns - .start_ns) * 1.05 + 4000000)] | length' <<<"$j")
 [ "$bad" -eq 0 ] || fail "implausible scans: $(jq -c .scans <<<"$j")"
 gaps=$(jq '[.scans as $s | range(1; $s | length) | select($s[.].seq != $s[. - 1].seq + 1)] | length' <<<"$j")
 [ "$gaps" -eq 0 ] || fail "scan history has gaps: $(jq -c '[.scans[].seq]' <<<"$j")"
-log "scans: $(jq -c '[.scans[-3:][] | {seq, duration_s, pages_visited, merges, ksmd_cpu_pct}]' <<<"$j")"
+log "scans: $(jq -c '[.scans[-3:][] | {seq, duration_s, rmap_items_end, merges, ksmd_cpu_pct}]' <<<"$j")"
 
 # Integrity: stop the workload, it verifies every page.
 rc=0

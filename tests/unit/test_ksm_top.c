@@ -231,17 +231,17 @@ Test(ksm_top_rates, bpf_merges_and_scan_ring)
 	/* Passes 5..7, ending 0.5 s apart (each lasting 0.1 s). */
 	b.nscans = 3;
 	b.scans[0] = (struct ksm_ext_scan){ .seq = 5, .start_ns = 900000000,
-					    .end_ns = 1000000000, .pages_visited = 99 };
+					    .end_ns = 1000000000, .rmap_items_end = 99 };
 	b.scans[1] = (struct ksm_ext_scan){ .seq = 6, .start_ns = 1400000000,
-					    .end_ns = 1500000000, .pages_visited = 20000 };
+					    .end_ns = 1500000000, .rmap_items_end = 20000 };
 	b.scans[2] = (struct ksm_ext_scan){ .seq = 7, .start_ns = 1900000000,
-					    .end_ns = 2000000000, .pages_visited = 30000 };
+					    .end_ns = 2000000000, .rmap_items_end = 30000 };
 	top_compute_rates(&a, &b, &p, &r);
 	cr_assert_float_eq(r.merges_per_s, 21.0, 1e-9);
 	cr_assert_eq(r.period_src, TOP_SRC_BPF);
 	cr_assert_float_eq(r.full_scan_period_s, 0.5, 1e-9, "between ends, not a pass's length");
 	cr_assert_not(r.period_lower_bound);
-	/* No pages_scanned on this kernel: the ring gives the scan rate. */
+	/* No pages_scanned on this kernel: the ring's rmap_items give the rate. */
 	cr_assert_eq(r.scan_src, TOP_SRC_BPF);
 	cr_assert_float_eq(r.scan_pages_per_s, 50000.0, 1e-6);
 

@@ -628,14 +628,15 @@ Test(ksm_top_json, no_ksm_and_bpf_present)
 	x.s.bpf.v[KSM_EXT_MERGE_PAIR] = 12;
 	x.s.nscans = 1;
 	x.s.scans[0] = (struct ksm_ext_scan){ .seq = 3, .start_ns = 0, .end_ns = 2000000000,
-					      .pages_visited = 100, .merges = 4 };
+					      .rmap_items_end = 100, .merges = 4 };
 	x.fr.r.saved_bytes = NAN;
 	out = capture(NULL, &x.fr, true);
 	assert_json_shape(out);
 	cr_assert(strstr(out, "\"ksm\":{\"available\":false,\"run\":null"), "got %s", out);
 	cr_assert(strstr(out, "\"saved_bytes\":null"));
 	cr_assert(strstr(out, "\"counters\":{\"merge_pair\":12"));
-	cr_assert(strstr(out, "\"last_scan\":{\"seq\":3,\"duration_s\":2"), "got %s", out);
+	cr_assert(strstr(out, "\"last_scan\":{\"seq\":3,\"duration_s\":2,\"rmap_items_end\":100,"),
+		  "got %s", out);
 	cr_assert(strstr(out, "{\"what\":\"ksm\""));
 	free(out);
 }

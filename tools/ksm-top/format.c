@@ -272,7 +272,7 @@ static void missing_bpf(const struct top_sample *s, const char *pin_dir,
 		add_missing(m, max, n, "bpf", "BPF stats need root: merges/s n/a");
 	else
 		add_missing(m, max, n, "bpf", "BPF stats at %s unreadable: %s", pin_dir,
-			    strerror(-s->bpf_err));
+			    stats_open_strerror(s->bpf_err));
 }
 
 static void missing_policy(const struct top_sample *s, struct top_missing *m,

@@ -107,7 +107,7 @@ static void json_bpf(struct json_out *j, const struct top_frame *fr)
 		json_obj(j, "last_scan");
 		json_u64(j, "seq", l->seq, true);
 		json_num(j, "duration_s", sr.duration_s);
-		json_u64(j, "pages_visited", l->pages_visited, true);
+		json_u64(j, "rmap_items_end", l->rmap_items_end, true);
 		json_u64(j, "merges", l->merges, true);
 		json_u64(j, "merge_fails", l->merge_fails, true);
 		json_u64(j, "ksmd_cpu_ns", l->ksmd_cpu_ns, true);

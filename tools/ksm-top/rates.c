@@ -118,26 +118,26 @@ static void rates_from_sysfs(const struct top_sample *prev,
 }
 
 /*
- * Period and scan rate from the newest passes of the BPF ring.  The period
- * is between pass ends, not a pass's own duration: a pass that fits in one
- * batch of pages_to_scan lasts a few milliseconds, but the next one starts
- * only after sleep_millisecs.
+ * Period and rate of rmap_items passed over from the newest passes of the
+ * BPF ring.  The period is between pass ends, not a pass's own duration: a
+ * pass that fits in one batch of pages_to_scan lasts a few milliseconds,
+ * but the next one starts only after sleep_millisecs.
  */
 bool top_scan_span(const struct ksm_ext_scan *scans, size_t n, double now_s,
-		   double *period_s, bool *lower_bound, double *pages_per_s)
+		   double *period_s, bool *lower_bound, double *items_per_s)
 {
 	const struct ksm_ext_scan *first = &scans[0], *last = &scans[n - 1];
-	uint64_t pages = 0;
+	uint64_t items = 0;
 	double span_s, since_s;
 	size_t i;
 
 	if (n < 2 || last->seq <= first->seq || last->end_ns <= first->end_ns)
 		return false;
 	for (i = 1; i < n; i++)
-		pages += scans[i].pages_visited;
+		items += scans[i].rmap_items_end;
 	span_s = (last->end_ns - first->end_ns) / 1e9;
 	*period_s = span_s / (double)(last->seq - first->seq);
-	*pages_per_s = pages / span_s;
+	*items_per_s = items / span_s;
 	since_s = now_s - last->end_ns / 1e9;
 	*lower_bound = overdue(since_s, *period_s);
 	if (*lower_bound)
@@ -149,7 +149,7 @@ static void rates_from_bpf(const struct top_sample *prev,
 			   const struct top_sample *cur, double dt,
 			   struct top_rates *r)
 {
-	double period, pages_per_s;
+	double period, items_per_s;
 	bool lower;
 
 	if (cur->bpf_err)
@@ -158,7 +158,7 @@ static void rates_from_bpf(const struct top_sample *prev,
 		r->merges_per_s = top_rate(bpf_merges(&prev->bpf),
 					   bpf_merges(&cur->bpf), dt);
 	if (!top_scan_span(cur->scans, cur->nscans, cur->t_s, &period, &lower,
-			   &pages_per_s))
+			   &items_per_s))
 		return;
 	/*
 	 * The ring times passes to the nanosecond; full_scans deltas only to
@@ -172,7 +172,7 @@ static void rates_from_bpf(const struct top_sample *prev,
 	 * are rmap_items, so it is only the fallback.
 	 */
 	if (cur->ksm_err || (cur->ksm.missing & KSM_STAT_PAGES_SCANNED)) {
-		r->scan_pages_per_s = pages_per_s;
+		r->scan_pages_per_s = items_per_s;
 		r->scan_src = TOP_SRC_BPF;
 	}
 }

@@ -163,7 +163,7 @@ bool top_counter_delta(uint64_t prev, uint64_t cur, uint64_t *delta);
 double top_rate(uint64_t prev, uint64_t cur, double dt_s);
 void top_period_update(struct top_period *p, double t_s, uint64_t full_scans);
 bool top_scan_span(const struct ksm_ext_scan *scans, size_t n, double now_s,
-		   double *period_s, bool *lower_bound, double *pages_per_s);
+		   double *period_s, bool *lower_bound, double *items_per_s);
 void top_compute_rates(const struct top_sample *prev, const struct top_sample *cur,
 		       struct top_period *period, struct top_rates *r);
 
