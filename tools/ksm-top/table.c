@@ -14,20 +14,20 @@
 #include <string.h>
 
 const struct top_col_info top_cols[TOP_NR_COLS] = {
-	[TOP_COL_PID] = { "pid", "PID", 7, false, true },
-	[TOP_COL_COMM] = { "comm", "COMM", 15, true, true },
-	[TOP_COL_PROCS] = { "procs", "PROCS", 5, false, false },
-	[TOP_COL_RMAP] = { "rmap", "RMAP", 7, false, false },
-	[TOP_COL_MERGING] = { "merging", "MERGING", 7, false, false },
-	[TOP_COL_ZERO] = { "zero", "ZERO", 6, false, false },
-	[TOP_COL_PROFIT] = { "profit", "PROFIT", 7, false, false },
-	[TOP_COL_MERGEABLE] = { "mergeable", "MRG", 3, true, false },
-	[TOP_COL_MERGES] = { "merges", "MERGE/s", 7, false, false },
-	[TOP_COL_DOMAIN] = { "domain", "DOMAIN", 7, false, true },
-	[TOP_COL_SHARED] = { "shared", "SHARED", 7, false, false },
-	[TOP_COL_SHARING] = { "sharing", "SHARING", 7, false, false },
-	[TOP_COL_SAVED] = { "saved", "SAVED", 7, false, false },
-	[TOP_COL_CGROUP] = { "cgroup", "CGROUP", 0, true, true },
+	[TOP_COL_PID] = { "pid", "PID", 7, false },
+	[TOP_COL_COMM] = { "comm", "COMM", 15, true },
+	[TOP_COL_PROCS] = { "procs", "PROCS", 5, false },
+	[TOP_COL_RMAP] = { "rmap", "RMAP", 7, false },
+	[TOP_COL_MERGING] = { "merging", "MERGING", 7, false },
+	[TOP_COL_ZERO] = { "zero", "ZERO", 6, false },
+	[TOP_COL_PROFIT] = { "profit", "PROFIT", 7, false },
+	[TOP_COL_MERGEABLE] = { "mergeable", "MRG", 3, true },
+	[TOP_COL_MERGES] = { "merges", "MERGE/s", 7, false },
+	[TOP_COL_DOMAIN] = { "domain", "DOMAIN", 7, false },
+	[TOP_COL_SHARED] = { "shared", "SHARED", 7, false },
+	[TOP_COL_SHARING] = { "sharing", "SHARING", 7, false },
+	[TOP_COL_SAVED] = { "saved", "SAVED", 7, false },
+	[TOP_COL_CGROUP] = { "cgroup", "CGROUP", 0, true },
 };
 
 const enum top_col top_proc_view[] = {

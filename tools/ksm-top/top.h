@@ -204,7 +204,6 @@ struct top_col_info {
 	const char *title;		/* table heading */
 	int width;			/* 0: takes the rest of the line */
 	bool left;			/* left-aligned text */
-	bool ascending;			/* natural order (text, pid) */
 };
 
 extern const struct top_col_info top_cols[TOP_NR_COLS];
