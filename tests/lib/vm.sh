@@ -80,7 +80,7 @@ probe() {
 	read -r -t 300 line <&"$PROBE_IN" || fail "merge-probe did not answer '$*'"
 	case $line in
 	"FORKED pid="*) PROBE_PID=${line#FORKED pid=}; _pids+=("$PROBE_PID") ;;
-	COUNT* | OK | LAT* | SPAWNED*) ;;
+	COUNT* | OK | LAT* | SPAWNED* | VERIFY*) ;;
 	*) fail "merge-probe: $line" ;;
 	esac
 	echo "$line"
