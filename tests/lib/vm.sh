@@ -9,6 +9,29 @@ require_ksm_ext() {
 	[ -f "$POLICIES/passthrough.bpf.o" ] || skip "policies not built (make vm)"
 }
 
+# ksm_ext_setup [settle] [KNOB=VALUE]...: how a case that drives ksmd
+# begins.  It skips unless this is the ksm_ext kernel with the policies
+# built (require_ksm_ext) and saves every KSM knob for the exit
+# (ksm_prepare); then, in the order given, "settle" lets ksmd drop what
+# earlier tests left (ksm_settle, which leaves ksmd running, 5000 pages
+# every 10 ms) and KNOB=VALUE sets a knob (ksm_set).
+ksm_ext_setup() {
+	local a
+	require_ksm_ext
+	ksm_prepare
+	for a in "$@"; do
+		case $a in
+		settle) ksm_settle ;;
+		?*=*) ksm_set "${a%%=*}" "${a#*=}" ;;
+		*) fail "ksm_ext_setup: '$a' is neither settle nor KNOB=VALUE" ;;
+		esac
+	done
+}
+
+# policy_stat NAME: the attached policy's counter NAME, summed over CPUs
+# (ksm-loader policy status).
+policy_stat() { "$BIN/ksm-loader" policy status --json | jq -r ".stats.$1"; }
+
 # attach NAME: bpftool struct_ops register, link pinned under $LINKDIR.
 attach() {
 	"$BPFTOOL" struct_ops register "$POLICIES/$1.bpf.o" "$LINKDIR" >/dev/null ||

@@ -7,11 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_set pages_to_scan 2000
-ksm_set sleep_millisecs 1
-ksm_set run 1
+ksm_ext_setup pages_to_scan=2000 sleep_millisecs=1 run=1
 start_workload -p 3 -m 8 --seed 9 --volatile-shared -r 2000
 read -r m0 v0 p0 <<<"$(skip_counters)"
 "$BIN/policy-cycle" "$POLICIES/random.bpf.o" 200 || fail "policy-cycle failed"

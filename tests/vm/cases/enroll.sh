@@ -4,12 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_settle
-ksm_set pages_to_scan 5000
-ksm_set sleep_millisecs 10
-ksm_set run 1
+ksm_ext_setup settle pages_to_scan=5000 sleep_millisecs=10 run=1
 base=$(ksm_get pages_sharing)
 start_workload -p 2 -m 16 --seed 5 -r 0 --mode none
 # Nothing is registered with KSM yet, so there are no full scans to wait

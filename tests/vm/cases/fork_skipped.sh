@@ -8,10 +8,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-# ksm_settle leaves ksmd fast: 5000 pages every 10 ms.
-ksm_settle
+# settle leaves ksmd fast: 5000 pages every 10 ms.
+ksm_ext_setup settle
 pages=2048
 
 probe_start $pages

@@ -9,12 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_settle
-ksm_set run 0
-ksm_set pages_to_scan 5000
-ksm_set sleep_millisecs 10
+ksm_ext_setup settle run=0 pages_to_scan=5000 sleep_millisecs=10
 # detach_and_merge POLICY WHAT BASE: once POLICY is detached, the
 # workload merges everything it can and KSM's counts agree with the
 # processes'; the workload is stopped (and verifies every page).

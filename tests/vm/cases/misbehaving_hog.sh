@@ -9,12 +9,10 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
+ksm_ext_setup settle
 L=$BIN/ksm-loader
 _hog_cleanup() { "$L" policy unload >/dev/null 2>&1 || true; }
 at_exit _hog_cleanup
-ksm_prepare
-ksm_settle
 pages=256
 
 probe_start $pages

@@ -8,12 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_settle
-ksm_set run 0
-ksm_set pages_to_scan 5000
-ksm_set sleep_millisecs 10
+ksm_ext_setup settle run=0 pages_to_scan=5000 sleep_millisecs=10
 base=$(($(ksm_get pages_shared) + $(ksm_get pages_sharing)))
 base_sharing=$(ksm_get pages_sharing)
 attach passthrough

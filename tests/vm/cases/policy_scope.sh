@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
+ksm_ext_setup settle pages_to_scan=5000 sleep_millisecs=10
 CG=/sys/fs/cgroup
 IN=$CG/ksm_scope_in.$$ OUT=$CG/ksm_scope_out.$$
 mkdir "$IN" "$OUT" || skip "cannot create cgroups under $CG"
@@ -14,12 +14,7 @@ _scope_cleanup() {
 	rmdir "$IN" "$OUT" 2>/dev/null
 }
 at_exit _scope_cleanup
-ksm_prepare
-ksm_settle
-ksm_set pages_to_scan 5000
-ksm_set sleep_millisecs 10
 "$BIN/ksm-loader" policy load scope --set cgroup="$IN" || fail "ksm-loader policy load scope failed"
-stat() { "$BIN/ksm-loader" policy status --json | jq -r ".stats.$1"; }
 
 base=$(ksm_get pages_sharing)
 # WL_WRAP: start_workload execs ksm-workload from a shell moved into $OUT.
@@ -40,14 +35,14 @@ log "outside the scope: no rmap_items, nothing merged, $(($(ksm_get ext_mms_skip
 # The same content started in the listed cgroup, no madvise: enrolled at
 # exec, and it merges (with itself: the out-of-scope copies never pair).
 WL_WRAP=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$IN")
-e0=$(stat enrolled)
+e0=$(policy_stat enrolled)
 start_workload -p 2 -m 4 --seed 3 -r 0 --mode none
 WL_WRAP=()
-[ "$(stat enrolled)" -gt "$e0" ] || fail "nothing enrolled at exec"
+[ "$(policy_stat enrolled)" -gt "$e0" ] || fail "nothing enrolled at exec"
 got=$(wait_sharing "$base" 120 "$WL_EXPECT") || fail "only $got of $WL_EXPECT merged in scope"
 [ "$(merging_pages $WL_PIDS)" -gt 0 ] || fail "the in-scope processes have no merged pages"
 [ "$(merging_pages $out_pids)" -eq 0 ] || fail "processes outside the scope merged"
-log "in scope without madvise: $got pages merged (expected $WL_EXPECT); enrolled=$(stat enrolled)"
+log "in scope without madvise: $got pages merged (expected $WL_EXPECT); enrolled=$(policy_stat enrolled)"
 stop_workload
 WL_PID=$out_wl WL_OUT=$out_file
 stop_workload

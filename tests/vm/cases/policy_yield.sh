@@ -6,20 +6,14 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-K=2 M=8 N=256 HALF=128
-ksm_prepare
-ksm_settle
 # smart_scan off: only the policy decides what is skipped.  One batch per
 # full scan, 100 ms apart, so polling at 20 ms sees every full scan.
-ksm_set smart_scan 0
-ksm_set pages_to_scan 1000
-ksm_set sleep_millisecs 100
+ksm_ext_setup settle smart_scan=0 pages_to_scan=1000 sleep_millisecs=100
+K=2 M=8 N=256 HALF=128
 "$BIN/ksm-loader" policy load yield --set idle_scans=$K --set max_backoff=$M ||
 	fail "ksm-loader policy load yield failed"
 at_exit _unload_yield
 _unload_yield() { "$BIN/ksm-loader" policy unload >/dev/null 2>&1; }
-stat() { "$BIN/ksm-loader" policy status --json | jq -r ".stats.$1"; }
 fs() { local v; read -r v <$KSM/full_scans; echo "$v"; }
 
 probe_start $N
@@ -50,10 +44,10 @@ p0=$(ksm_get pages_scanned) k0=$(ksm_get ext_pages_skipped) s0=$(fs)
 wait_scans $M
 p1=$(ksm_get pages_scanned) k1=$(ksm_get ext_pages_skipped) s1=$(fs)
 scans=$((s1 - s0)) skipped=$((k1 - k0)) scanned=$((p1 - p0))
-log "over $scans full scans: $scanned pages compared, $skipped skipped; backoffs=$(stat backoffs) vmas_skipped=$(stat vmas_skipped)"
+log "over $scans full scans: $scanned pages compared, $skipped skipped; backoffs=$(policy_stat backoffs) vmas_skipped=$(policy_stat vmas_skipped)"
 [ "$skipped" -ge $(((scans - 3) * HALF)) ] ||
 	fail "only $skipped pages skipped in $scans full scans at interval $M"
-[ "$(stat backoffs)" -ge 3 ] || fail "interval raised only $(stat backoffs) times"
+[ "$(policy_stat backoffs)" -ge 3 ] || fail "interval raised only $(policy_stat backoffs) times"
 [ "$(probe_shared)" -eq $((N - HALF)) ] || fail "merged half no longer merged: $(probe count)"
 
 # Duplicates written into the backed-off area: merged within M+2 full
@@ -71,6 +65,6 @@ done
 [ "$(probe_shared)" -eq $N ] || fail "ksm says merged, pagemap says $(probe count)"
 log "duplicates written into the backed-off area merged after $((before - s0)) to $((now - s0)) full scans (bound $((M + 3)))"
 [ $((before - s0)) -le $((M + 3)) ] || fail "took $((before - s0)) full scans, over the bound of $((M + 3))"
-[ "$(stat wakeups)" -ge 1 ] || fail "no wakeup counted"
+[ "$(policy_stat wakeups)" -ge 1 ] || fail "no wakeup counted"
 probe_stop
 echo ok

@@ -6,11 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_set run 0
-ksm_set pages_to_scan 100
-ksm_set sleep_millisecs 20
+ksm_ext_setup run=0 pages_to_scan=100 sleep_millisecs=20
 "$BIN/ksm-loader" --pin-dir "$PIN" stats start >/dev/null || fail "stats start"
 
 start_workload -p 2 -m 4 --seed 101 -r 0

@@ -16,10 +16,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_settle	# and ksmd scans 5000 pages every 10 ms
-ksm_set smart_scan 0
+ksm_ext_setup settle smart_scan=0	# settle: ksmd scans 5000 pages every 10 ms
 # The scope: one cgroup; the processes outside it stay in the test's own.
 IN=/sys/fs/cgroup/ksm_rmap_in.$$
 mkdir "$IN" || skip "cannot create a cgroup under /sys/fs/cgroup"

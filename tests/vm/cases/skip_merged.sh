@@ -6,11 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_settle
-ksm_set pages_to_scan 5000
-ksm_set sleep_millisecs 10
+ksm_ext_setup settle pages_to_scan=5000 sleep_millisecs=10
 base=$(ksm_get pages_sharing)
 ksm_set run 1
 start_workload -p 3 -m 16 --seed 7 -r 500

@@ -4,11 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-ksm_set run 0
-ksm_set pages_to_scan 5000
-ksm_set sleep_millisecs 10
+ksm_ext_setup run=0 pages_to_scan=5000 sleep_millisecs=10
 
 # Different seeds: A's pages can only merge within A, B's within B.
 start_workload -p 2 -m 16 --seed 101 -r 0

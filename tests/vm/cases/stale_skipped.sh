@@ -11,10 +11,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../../lib/host.sh"
 . "$(dirname "$0")/../../lib/vm.sh"
-require_ksm_ext
-ksm_prepare
-# ksm_settle leaves ksmd fast: 5000 pages every 10 ms.
-ksm_settle
+# settle leaves ksmd fast: 5000 pages every 10 ms.
+ksm_ext_setup settle
 pages=4096 broken=2048
 
 for policy in skip_tgid skip_vma; do
