@@ -19,18 +19,29 @@
  * domain), mms_host (in domain 0), no_cgroup (owner or cgroup gone: domain
  * 0 for now, asked again next pass).
  */
-#define YIELD_EXTRA_STATS	\
-	__u64 mms_tenant;	\
-	__u64 mms_host;		\
-	__u64 no_cgroup;
+#include "area_yield.bpf.h"
 
-#include "yield.bpf.h"
+/* yield's tunables (yield.bpf.c), then tenants' own. */
+const volatile __u32 idle_scans = 2;
+const volatile __u32 max_backoff = 8;
 
 char LICENSE[] SEC("license") = "GPL";
 
 KSM_EXT_POLICY_DOC("merge within each cgroup subtree at level depth only; scan as yield");
 
 const volatile __u32 depth = 1;
+
+struct tenants_stats {
+	AREA_YIELD_STATS
+	__u64 mms_tenant;
+	__u64 mms_host;
+	__u64 no_cgroup;
+};
+KSM_EXT_STATS(struct tenants_stats)
+
+/* yield's per-area state and full scan number, for scanning as it does. */
+AREA_YIELD_MAP(vmas);
+static __u64 cur_pass;
 
 extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
 extern struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym;
@@ -61,16 +72,36 @@ __u64 KSM_EXT_OP(tenants_merge_domain, struct mm_struct *mm)
 	return dom;
 }
 
+/* Which areas to compare: yield's answers (yield.bpf.c). */
+int KSM_EXT_OP(tenants_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	return area_yield_scan_vma(&vmas, mm, vma, cur_pass, idle_scans, max_backoff,
+				   (struct area_yield_stats *)stats_cpu());
+}
+
+void KSM_EXT_OP(tenants_page_done, struct mm_struct *mm,
+		const struct ksm_ext_page *page, enum ksm_ext_outcome outcome)
+{
+	area_yield_page_done(&vmas, mm, page, outcome, cur_pass);
+}
+
+void KSM_EXT_OP(tenants_scan_begin, __u64 seq)
+{
+	cur_pass = seq;
+}
+
 s32 KSM_EXT_OP(tenants_init)
 {
 	if (depth < 1 || depth > 16)
 		return -22;	/* -EINVAL */
-	return yield_check_tunables();
+	return area_yield_check_tunables(idle_scans, max_backoff);
 }
 
 SEC(".struct_ops.link")
 struct ksm_ext_ops tenants = {
-	YIELD_OPS,
+	.scan_vma = (void *)tenants_scan_vma,
+	.page_done = (void *)tenants_page_done,
+	.scan_begin = (void *)tenants_scan_begin,
 	.init = (void *)tenants_init,
 	.merge_domain = (void *)tenants_merge_domain,
 	.name = "tenants",

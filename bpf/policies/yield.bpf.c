@@ -39,21 +39,59 @@
  * Statistics (stats): vmas_scanned, vmas_skipped (per area and full scan),
  * vmas_new, backoffs (an interval raised), wakeups (a backed-off area
  * merged and went back to every scan), followups.
+ *
+ * The per-area bookkeeping and this rule are area_yield.bpf.h's helpers,
+ * which tenants shares: it scans as yield does.
  */
-#include "yield.bpf.h"
+#include "area_yield.bpf.h"
+
+const volatile __u32 idle_scans = 2;
+const volatile __u32 max_backoff = 8;
 
 char LICENSE[] SEC("license") = "GPL";
 
 KSM_EXT_POLICY_DOC("skip areas that stopped merging, exponentially longer, up to max_backoff scans");
 
+struct yield_stats {
+	AREA_YIELD_STATS
+};
+KSM_EXT_STATS(struct yield_stats)
+
+/* Per area: what it yielded in the last full scan it was asked about. */
+AREA_YIELD_MAP(vmas);
+
+/* The current full scan's sequence number (scan_begin). */
+static __u64 cur_pass;
+
+/* Compare the area in this full scan, or skip it (the rule above). */
+int KSM_EXT_OP(yield_scan_vma, struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	return area_yield_scan_vma(&vmas, mm, vma, cur_pass, idle_scans, max_backoff,
+				   (struct area_yield_stats *)stats_cpu());
+}
+
+/* A merge or a changed page in the area, for its next decision. */
+void KSM_EXT_OP(yield_page_done, struct mm_struct *mm,
+		const struct ksm_ext_page *page, enum ksm_ext_outcome outcome)
+{
+	area_yield_page_done(&vmas, mm, page, outcome, cur_pass);
+}
+
+void KSM_EXT_OP(yield_scan_begin, __u64 seq)
+{
+	cur_pass = seq;
+}
+
 s32 KSM_EXT_OP(yield_init)
 {
-	return yield_check_tunables();
+	return area_yield_check_tunables(idle_scans, max_backoff);
 }
 
 SEC(".struct_ops.link")
 struct ksm_ext_ops yield = {
-	YIELD_OPS,
+	.scan_vma = (void *)yield_scan_vma,
+	.page_done = (void *)yield_page_done,
+	.scan_begin = (void *)yield_scan_begin,
 	.init = (void *)yield_init,
 	.name = "yield",
 };
