@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,14 +133,6 @@ int ksm_sysfs_write_str(const char *dir, const char *name, const char *val)
 	if (close(fd) && !err)
 		err = -errno;
 	return err;
-}
-
-int ksm_sysfs_write_u64(const char *dir, const char *name, uint64_t val)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, val);
-	return ksm_sysfs_write_str(dir, name, buf);
 }
 
 int ksm_sysfs_read_stats(const char *dir, struct ksm_sysfs_stats *st)

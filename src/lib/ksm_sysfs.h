@@ -20,7 +20,6 @@ int ksm_parse_selector(const char *text, char *out, size_t out_len);
 int ksm_sysfs_read_str(const char *dir, const char *name, char *buf, size_t len);
 int ksm_sysfs_read_u64(const char *dir, const char *name, uint64_t *out);
 int ksm_sysfs_write_str(const char *dir, const char *name, const char *val);
-int ksm_sysfs_write_u64(const char *dir, const char *name, uint64_t val);
 
 /* The counters KSM exposes; a file the kernel lacks reads as missing. */
 struct ksm_sysfs_stats {

@@ -120,27 +120,16 @@ int parse_ksm_stat(const char *text, struct proc_ksm_stat *out)
 	return err == -ENOENT ? 0 : err;
 }
 
-static int psi_line(const char *line, double *a10, double *a60, double *a300,
-		    uint64_t *total)
-{
-	if (!line)
-		return -EINVAL;
-	if (sscanf(line, " avg10=%lf avg60=%lf avg300=%lf total=%" SCNu64,
-		   a10, a60, a300, total) != 4)
-		return -EINVAL;
-	return 0;
-}
-
 int parse_psi_memory(const char *text, struct psi_memory *out)
 {
+	const char *line = line_value(text, "some");
+	int end = 0;
+
 	memset(out, 0, sizeof(*out));
-	if (psi_line(line_value(text, "some"), &out->some_avg10,
-		     &out->some_avg60, &out->some_avg300, &out->some_total_us))
-		return -EINVAL;
-	/* "full" appeared after "some" (5.2 vs 4.20); tolerate its absence. */
-	if (line_value(text, "full") &&
-	    psi_line(line_value(text, "full"), &out->full_avg10,
-		     &out->full_avg60, &out->full_avg300, &out->full_total_us))
+	/* The whole "some" line, though only avg10 is kept. */
+	if (!line ||
+	    sscanf(line, " avg10=%lf avg60=%*f avg300=%*f total=%*[0-9]%n",
+		   &out->some_avg10, &end) != 1 || !end)
 		return -EINVAL;
 	return 0;
 }

@@ -29,11 +29,10 @@ struct proc_ksm_stat {
 	char merge_domain[PROCFS_DOMAIN_LEN];
 };
 
-/* /proc/pressure/memory, "some" and "full" lines. */
+/* /proc/pressure/memory: the "some" line's avg10, what ksm-policyd and
+ * ksm-top use (% of the last 10 s some task stalled on memory). */
 struct psi_memory {
-	double some_avg10, some_avg60, some_avg300;
-	double full_avg10, full_avg60, full_avg300;
-	uint64_t some_total_us, full_total_us;
+	double some_avg10;
 };
 
 int parse_ksm_stat(const char *text, struct proc_ksm_stat *out);

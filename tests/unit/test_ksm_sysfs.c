@@ -144,7 +144,7 @@ Test(ksm_sysfs, write_then_read_back, .init = setup_dir, .fini = teardown_dir)
 {
 	uint64_t v;
 
-	cr_assert_eq(ksm_sysfs_write_u64(dir, "pages_to_scan", 1234), 0);
+	cr_assert_eq(ksm_sysfs_write_str(dir, "pages_to_scan", "1234"), 0);
 	cr_assert_eq(ksm_sysfs_read_u64(dir, "pages_to_scan", &v), 0);
 	cr_assert_eq(v, 1234);
 	cr_assert_eq(ksm_sysfs_read_u64(dir, "no_such_knob", &v), -ENOENT);

@@ -448,16 +448,6 @@ uint64_t wl_permute(uint64_t i, uint64_t n, uint64_t seed)
 	return x;
 }
 
-uint64_t wl_class_base(const struct wl_layout *l, enum wl_class c)
-{
-	uint64_t base = 0;
-	int k;
-
-	for (k = 0; k < (int)c && k < WL_NR_CLASSES; k++)
-		base += l->count[k];
-	return base;
-}
-
 /*
  * Rank the pages with a seed-keyed permutation and cut the ranks into class
  * ranges: classes come out interleaved over the area, with exact counts, and

@@ -144,8 +144,6 @@ struct wl_slot wl_classify(const struct wl_layout *l, uint64_t seed,
 			   uint64_t page);
 /* --structured: classes in order, dup pages first. */
 struct wl_slot wl_classify_in_order(const struct wl_layout *l, uint64_t page);
-/* Rank of the first page of class c in class order (dup, zero, ...). */
-uint64_t wl_class_base(const struct wl_layout *l, enum wl_class c);
 const char *wl_class_name(enum wl_class c);
 
 /* Page content; words = page size / 8. */
