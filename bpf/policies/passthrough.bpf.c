@@ -14,6 +14,9 @@
  * scan_begin/scan_end pairs it saw, unpaired the scan_end calls without a
  * scan_begin (the kernel promises none), domains_asked the merge_domain
  * calls (it answers domain 0, the one every mm is in without a policy).
+ * merge_domain, asked once per mm and pass, also checks bpf_ksm_mm_id():
+ * mm_ids maps each owner tgid to the first id seen for it; ids_zero counts
+ * ids of 0, ids_changed an id that differs from the one first seen.
  */
 #include "policy.bpf.h"
 
@@ -25,7 +28,15 @@ __u64 outcomes[8];
 __u64 passes;
 __u64 unpaired;
 __u64 domains_asked;
+__u64 ids_zero, ids_changed;
 static bool in_pass;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} mm_ids SEC(".maps");
 
 int KSM_EXT_OP(passthrough_scan_mm, struct mm_struct *mm)
 {
@@ -54,7 +65,19 @@ void KSM_EXT_OP(passthrough_page_done, struct mm_struct *mm,
 
 __u64 KSM_EXT_OP(passthrough_merge_domain, struct mm_struct *mm)
 {
+	__u32 tgid = bpf_ksm_mm_owner_tgid(mm);
+	__u64 id = bpf_ksm_mm_id(mm), *seen;
+
 	domains_asked++;
+	if (!id) {
+		ids_zero++;
+	} else if (tgid) {
+		seen = bpf_map_lookup_elem(&mm_ids, &tgid);
+		if (!seen)
+			bpf_map_update_elem(&mm_ids, &tgid, &id, BPF_NOEXIST);
+		else if (*seen != id)
+			ids_changed++;
+	}
 	return 0;
 }
 

@@ -75,18 +75,18 @@
  */
 extern __u32 bpf_ksm_mm_owner_tgid(struct mm_struct *mm) __ksym;
 extern __u64 bpf_ksm_mm_owner_cgroup_id(struct mm_struct *mm) __ksym;
+/* The id ksmd gave the mm: never reused, on every architecture. */
+extern __u64 bpf_ksm_mm_id(struct mm_struct *mm) __ksym;
 
 /*
- * Which mm, as a number for per-mm state: x86's context id is unique for
- * the life of the system (a counter, never reused, unlike the address of a
- * freed mm_struct, which a new process may get); elsewhere the owner's
- * tgid.  The verifier allows no arithmetic on the mm pointer itself.
+ * Which mm, as a number for per-mm state.  Not the mm's address (a new
+ * process may get a freed mm_struct's; the verifier allows no arithmetic
+ * on the pointer anyway), not x86's context id (one architecture's
+ * internals), not the owner's tgid (reused, and 0 while the mm exits).
  */
 static __always_inline __u64 mm_id(struct mm_struct *mm)
 {
-	if (bpf_core_field_exists(mm->context.ctx_id))
-		return mm->context.ctx_id;
-	return bpf_ksm_mm_owner_tgid(mm);
+	return bpf_ksm_mm_id(mm);
 }
 
 #endif /* KSM_EXT_POLICY_BPF_H */

@@ -35,6 +35,18 @@ log "outcomes: shared=$shared merged=$merged paired=$paired zero=$zero no_partne
 [ "$unpaired" -eq 0 ] || fail "$unpaired scan_end calls without scan_begin"
 # 3 workload processes, each entered at least once per pass.
 [ "$domains" -ge $((3 * passes)) ] || fail "merge_domain asked $domains times in $passes passes of 3 mms"
+# bpf_ksm_mm_id(): never 0 for an mm ksmd scans, the same in every pass,
+# and one id per process (mm_ids: owner tgid -> first id seen).
+ids=$("$BPFTOOL" -j map dump id "$(map_id mm_ids)" |
+	jq -c '[.[] | (.formatted // .) | {tgid: .key, id: .value}]')
+log "mm ids: $ids; ids_zero=$(val ids_zero) ids_changed=$(val ids_changed)"
+[ "$(val ids_zero)" -eq 0 ] || fail "bpf_ksm_mm_id() returned 0 $(val ids_zero) times"
+[ "$(val ids_changed)" -eq 0 ] || fail "bpf_ksm_mm_id() changed $(val ids_changed) times for one process"
+for p in $WL_PIDS; do
+	jq -e --argjson p "$p" 'any(.[]; .tgid == $p)' <<<"$ids" >/dev/null || fail "no mm id seen for workload process $p: $ids"
+done
+[ "$(jq '[.[].id] | unique | length' <<<"$ids")" -eq "$(jq length <<<"$ids")" ] ||
+	fail "two processes share an mm id: $ids"
 detach passthrough
 stop_workload
 echo ok
