@@ -109,6 +109,21 @@ probe() {
 	echo "$line"
 }
 
+# The probe forks a child that skip_tgid (attached here) skips, and exits:
+# the child's inherited KSM pages have no rmap_items of its own.  ksmd is
+# stopped meanwhile, so that it cannot visit the child before the policy
+# knows it, and runs again at the end.  PROBE_PID is the child.
+probe_fork_skipped() {
+	local parent=$PROBE_PID
+	ksm_set run 0
+	attach skip_tgid
+	probe fork >/dev/null
+	skip_pids skip_tgids "$PROBE_PID"
+	for _ in $(seq 50); do [ -d /proc/$parent ] || break; sleep 0.1; done
+	[ -d /proc/$parent ] && fail "the parent $parent did not exit"
+	ksm_set run 1
+}
+
 # Ask the probe to exit and wait until it has.
 probe_stop() {
 	local i

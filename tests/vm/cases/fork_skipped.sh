@@ -14,17 +14,8 @@ pages=2048
 
 probe_start $pages
 probe_wait_merged $pages
-parent=$PROBE_PID
-# Stop ksmd (merged pages stay) so it cannot visit the child before the
-# policy knows it.
-ksm_set run 0
-attach skip_tgid
-probe fork >/dev/null
+probe_fork_skipped
 child=$PROBE_PID
-skip_pids skip_tgids "$child"
-for _ in $(seq 50); do [ -d /proc/$parent ] || break; sleep 0.1; done
-[ -d /proc/$parent ] && fail "the parent $parent did not exit"
-ksm_set run 1
 wait_scans 3
 truth=$(probe_shared)
 merging=$(merging_pages "$child")

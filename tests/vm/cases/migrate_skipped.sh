@@ -77,14 +77,8 @@ check_moved "$parent" 1 "skip_all, 3 s and 3 passes later"
 detach skip_all
 
 # --- 2. a skipped fork child whose parent has gone ---------------------------
-ksm_set run 0
-attach skip_tgid
-probe fork >/dev/null
+probe_fork_skipped
 child=$PROBE_PID
-skip_pids skip_tgids "$child"
-for _ in $(seq 50); do [ -d /proc/$parent ] || break; sleep 0.1; done
-[ -d /proc/$parent ] && fail "the parent $parent did not exit"
-ksm_set run 1
 wait_scans 3
 left=$(migrate "$child" 1 0)
 log "skip_tgid child: migrate_pages returned $left, mms skipped=$(ksm_get ext_mms_skipped)"
