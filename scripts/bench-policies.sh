@@ -285,7 +285,11 @@ table() {	# workload configs...
 	local wl=$1 cfg k b=$1/smart1
 	shift
 	echo
-	echo "Workload $wl: $PROCS x $MIB MiB, volatile pages rewritten at $RATE/s/process; pages_to_scan=$PAGES, sleep_millisecs=$SLEEP (system rows: their own)."
+	if [ "$wl" = cpython ]; then
+		echo "Workload cpython: $PROCS CPython services (tests/workload/cpython_workload.py $PY_RECORDS records, $PY_RATE requests/s); pages_to_scan=$PAGES, sleep_millisecs=$SLEEP."
+	else
+		echo "Workload $wl: $PROCS x $MIB MiB, volatile pages rewritten at $RATE/s/process; pages_to_scan=$PAGES, sleep_millisecs=$SLEEP (system rows: their own)."
+	fi
 	echo
 	echo "| configuration | time to 95% | pages scanned to 95% | ksmd CPU per full scan | ksmd CPU, steady | pages skipped per full scan | merged (pages_sharing), steady | reaction, median (each, s) | CPU/scan vs smart1 | merged vs smart1 | t95 vs smart1 | reaction vs smart1 |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -338,4 +342,4 @@ done
 	case $cfg in smart*) continue ;; esac
 	echo "- interleaved, $cfg vs smart1: CPU per full scan $(ratio "${R[$i/$cfg,cpu_scan]:-0}" "${R[$i/smart1,cpu_scan]:-0}") (<= 1.05)"
 done
-[ -n "$SYSTEM" ] && echo "- policyd-yield vs fast: time to 95% $(ratio "${R[$s/policyd-yield,t95]:-0}" "${R[$s/fast,t95]:-0}") (<= 1.2), reaction $(ratio "${R[$s/policyd-yield,react]:-0}" "${R[$s/fast,react]:-0}") (<= 1.5); steady CPU vs defaults $(ratio "${R[$s/policyd-yield,cpu_pct]:-0}" "${R[$s/defaults,cpu_pct]:-0}") (<= 0.5)"
+[ -z "$SYSTEM" ] || echo "- policyd-yield vs fast: time to 95% $(ratio "${R[$s/policyd-yield,t95]:-0}" "${R[$s/fast,t95]:-0}") (<= 1.2), reaction $(ratio "${R[$s/policyd-yield,react]:-0}" "${R[$s/fast,react]:-0}") (<= 1.5); steady CPU vs defaults $(ratio "${R[$s/policyd-yield,cpu_pct]:-0}" "${R[$s/defaults,cpu_pct]:-0}") (<= 0.5)"
