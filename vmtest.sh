@@ -220,7 +220,7 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m "$mem"
 	${rw:+-fsdev "local,id=rw,path=$rw,security_model=none"}
 	${rw:+-device "virtio-9p-pci,fsdev=rw,mount_tag=rw"}
 	${KSM_EXT_GDB:+-gdb "tcp:127.0.0.1:$KSM_EXT_GDB"}
-	-append "console=ttyS0 printk.time=1 panic=-1 numa=fake=2 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=1048576 ro init=$here/tests/vm/guest-init.sh")
+	-append "console=ttyS0 printk.time=1 panic=-1 watchdog_thresh=60 numa=fake=2 root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=1048576 ro init=$here/tests/vm/guest-init.sh")
 
 set +e
 if [ -n "$shell" ]; then
