@@ -41,23 +41,13 @@ ksm_clean() {
 # pages are merged (its ksm_merging_pages), or TIMEOUT*1e6 if never.
 react_once() {
 	[ "${REACT_WL:-}" = cpython ] && { react_once_cpython "$1"; return; }
-	local out=$TMP/react.${1////_}.$RANDOM line target r0 wpid rpid merged i t=$((TIMEOUT * 1000000))
+	local out=$TMP/react.${1////_}.$RANDOM line target rpid t
 	spawn "$BIN/ksm-workload" -p 1 -m "$MIB" "${REACT_ARGS[@]}" --first-proc "$PROCS" >"$out" 2>&1
 	rpid=${_pids[-1]}
 	line=$(wait_line "$out" 60 '^LAYOUT') || fail "no LAYOUT: $(cat "$out")"
 	target=$((($(field dup "$line") + $(field zero "$line")) * 95 / 100))
 	line=$(wait_line "$out" 120 '^READY') || fail "not READY: $(cat "$out")"
-	r0=$(now)
-	wpid=$(field pids "$line")
-	for ((i = 0; i < TIMEOUT * 10; i++)); do
-		# Gone (it failed): counts as not merged; its RESULT tells.
-		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$wpid"/ksm_stat) || merged=0
-		if [ "${merged:-0}" -ge "$target" ]; then
-			t=$(($(now) - r0))
-			break
-		fi
-		sleep 0.1
-	done
+	t=$(time_to_merging "$(field pids "$line")" "$target")
 	stop_pid "$rpid" || true	# its RESULT line, checked below, says how it went
 	grep -q 'corrupted=0' "$out" || fail "$1: reaction workload: $(grep RESULT "$out")"
 	REACT_T=$t
@@ -65,9 +55,26 @@ react_once() {
 
 # The same for one more copy of the cpython workload (WL_PIDS are the
 # running ones): until it has 95% of the median ksm_merging_pages of the
+# time_to_merging PID TARGET: microseconds until PID's ksm_merging_pages
+# reaches TARGET, or TIMEOUT's worth if it never does (a process that
+# is gone counts as not merged).
+time_to_merging() {
+	local r0 i merged
+	r0=$(now)
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$1"/ksm_stat 2>/dev/null) || merged=0
+		if [ "${merged:-0}" -ge "$2" ]; then
+			echo $(($(now) - r0))
+			return
+		fi
+		sleep 0.1
+	done
+	echo $((TIMEOUT * 1000000))
+}
+
 # copies that run already.
 react_once_cpython() {
-	local out=$TMP/react.${1////_}.$RANDOM p n=() target r0 rpid merged i t=$((TIMEOUT * 1000000))
+	local out=$TMP/react.${1////_}.$RANDOM p n=() target rpid t
 	for p in $WL_PIDS; do
 		n+=("$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$p"/ksm_stat)")
 	done
@@ -76,15 +83,7 @@ react_once_cpython() {
 		"$PY_RECORDS" "$PY_RATE" >"$out" 2>&1
 	rpid=${_pids[-1]}
 	wait_line "$out" 180 '^READY' >/dev/null || fail "$1: reaction cpython not READY: $(cat "$out")"
-	r0=$(now)
-	for ((i = 0; i < TIMEOUT * 10; i++)); do
-		merged=$(awk '/^ksm_merging_pages/ {print $2}' /proc/"$rpid"/ksm_stat) || merged=0
-		if [ "${merged:-0}" -ge "$target" ]; then
-			t=$(($(now) - r0))
-			break
-		fi
-		sleep 0.1
-	done
+	t=$(time_to_merging "$rpid" "$target")
 	kill -0 "$rpid" 2>/dev/null || fail "$1: reaction cpython died: $(cat "$out")"
 	stop_pid "$rpid" || true	# SIGTERM's status
 	REACT_T=$t
