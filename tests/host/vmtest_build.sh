@@ -40,8 +40,9 @@ copy() {
 # err (its stderr) and blog (the scratch build log).
 build() {
 	rc=0
+	# Not a prebuilt kernel of the caller's (KSM_EXT_KERNEL): build.
 	err=$(cd "$1" && KSM_EXT_CACHE=$TMP/cache-$2 KSM_EXT_SRC=$src \
-		./vmtest.sh -b 2>&1 >/dev/null) || rc=$?
+		env -u KSM_EXT_KERNEL ./vmtest.sh -b 2>&1 >/dev/null) || rc=$?
 	blog=$(ls "$TMP/cache-$2"/kernel-*/build.log 2>/dev/null || true)
 	[ -n "$blog" ] || fail "$2: no build log in the scratch cache: $err"
 	! compgen -G "$TMP/cache-$2/linux-src-*" >/dev/null ||
